@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace PeterRec.Cli.Commands;
+
+/// <summary>The `peterrec` command tree; each subcommand lives in its own file.</summary>
+public static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("PeterRec Stream: pretrain a NextItNet backbone, fine-tune model patches, stream online.");
+        return root;
+    }
+}

@@ -1,0 +1,3 @@
+using PeterRec.Cli.Commands;
+
+return CliApp.Build().Parse(args).Invoke();

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Text.Json;
+using PeterRec.Model.Data;
+using PeterRec.Model.Evaluation;
+using PeterRec.Model.Storage;
+using PeterRec.Model.Training;
+
+namespace PeterRec.Cli.Commands;
+
+/// <summary>`peterrec evaluate`: scores a saved task on a fine-tune CSV.</summary>
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var backbone = new Option<string>("--backbone") { Required = true };
+        var taskDir = new Option<string>("--task-dir") { Required = true };
+        var data = new Option<string>("--data") { Description = "Fine-tune CSV to score (every usable row)", Required = true };
+        var full = new Option<bool>("--full-ranking") { Description = "rec: rank the positive among all targets instead of 99 sampled negatives" };
+        var negatives = new Option<int>("--negatives") { DefaultValueFactory = _ => 99 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
+        var skipBad = new Option<bool>("--skip-bad-rows");
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var cmd = new Command("evaluate", "Evaluate a fine-tuned task") { backbone, taskDir, data, full, negatives, seed, skipBad, device, threads };
+        cmd.SetAction(r => CommandGuard.Run(() =>
+        {
+            CommandGuard.SetThreads(r.GetValue(threads));
+            var dev = Devices.Pick(r.GetValue(device)!);
+            var (model, manifest, targets) = ModelStore.LoadTask(r.GetValue(backbone)!, r.GetValue(taskDir)!, dev);
+            using var _ = model;
+            var rows = SequenceCsv.ReadFineTune(r.GetValue(data)!, new CsvReadOptions(r.GetValue(skipBad)));
+            var encoded = TaskData.Encode(rows, ModelStore.LoadSourceVocab(r.GetValue(backbone)!), targets);
+            bool cls = manifest.Task == "cls";
+            var m = TaskEvaluator.Evaluate(model, encoded.Users, new EvalSettings(cls, r.GetValue(negatives), r.GetValue(full), r.GetValue(seed)), dev);
+            var result = new Dictionary<string, object?>
+            {
+                ["mode"] = manifest.Mode, ["task"] = manifest.Task, ["examples"] = m.Count,
+                ["ranking"] = cls ? "top1" : r.GetValue(full) ? "full" : $"sampled_{r.GetValue(negatives)}",
+                ["mrr_5"] = cls ? null : Math.Round(m.Mrr, 5), ["hr_5"] = cls ? null : Math.Round(m.Hr, 5),
+                ["ndcg_5"] = cls ? null : Math.Round(m.Ndcg, 5), ["accuracy"] = cls ? Math.Round(m.Accuracy, 5) : null,
+                ["oov_tokens"] = encoded.OovTokens, ["unknown_targets"] = encoded.UnknownTargets, ["skipped_rows"] = encoded.SkippedRows,
+            };
+            Console.WriteLine(JsonSerializer.Serialize(result));
+            return 0;
+        }));
+        return cmd;
+    }
+}

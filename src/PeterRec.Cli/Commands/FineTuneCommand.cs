@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Text.Json;
+using PeterRec.Cli.Rendering;
+using PeterRec.Model.Model;
+using PeterRec.Model.Storage;
+using PeterRec.Model.Training;
+
+namespace PeterRec.Cli.Commands;
+
+/// <summary>`peterrec finetune`: trains one task over a backbone in one of the paper's modes.</summary>
+public static class FineTuneCommand
+{
+    public static Command Create()
+    {
+        var backbone = new Option<string>("--backbone") { Description = "Backbone directory from `peterrec pretrain`", Required = true };
+        var data = new Option<string>("--data") { Description = "Fine-tune CSV: src1,...,srcN,,tgt1,...", Required = true };
+        var task = new Option<string>("--task") { Description = "rec | cls", DefaultValueFactory = _ => "rec" };
+        var mode = new Option<string>("--mode") { Description = string.Join(" | ", FineTuneModes.ByName.Keys), DefaultValueFactory = _ => "peterrec-serial" };
+        var output = new Option<string>("--out") { Description = "Task directory: only what the task adds to the backbone", Required = true };
+        var report = new Option<string?>("--report") { Description = "Where to write REPORT.json (default: TASKDIR/report.json)" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
+        var patchSize = new Option<int>("--patch-size") { Description = "Patch bottleneck width; 0 = channels/8", DefaultValueFactory = _ => 0 };
+        var testFraction = new Option<double>("--test-fraction") { DefaultValueFactory = _ => 0.27 };
+        var validFraction = new Option<double>("--valid-fraction") { DefaultValueFactory = _ => 0.03 };
+        var patience = new Option<int>("--patience") { DefaultValueFactory = _ => 3 };
+        var loss = new Option<string>("--loss") { Description = "softmax (all targets) | sampled", DefaultValueFactory = _ => "softmax" };
+        var skipBad = new Option<bool>("--skip-bad-rows") { Description = "Skip malformed rows (counted) instead of stopping at the first" };
+        var device = new Option<string>("--device") { Description = "auto | cpu | cuda", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads; 0 = all cores", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("finetune", "Fine-tune a task (rec or cls) over a pretrained backbone")
+        {
+            backbone, data, task, mode, output, report, epochs, batch, lr, seed, patchSize, testFraction, validFraction, patience, loss, skipBad, device, threads,
+        };
+        cmd.SetAction(r => CommandGuard.Run(() =>
+        {
+            CommandGuard.SetThreads(r.GetValue(threads));
+            var options = new FineTuneOptions
+            {
+                Task = r.GetValue(task)!, Mode = FineTuneModes.Parse(r.GetValue(mode)!), Epochs = r.GetValue(epochs), Batch = r.GetValue(batch),
+                LearningRate = r.GetValue(lr), Seed = r.GetValue(seed), PatchHidden = r.GetValue(patchSize), TestFraction = r.GetValue(testFraction),
+                ValidFraction = r.GetValue(validFraction), Patience = r.GetValue(patience), Loss = r.GetValue(loss)!, SkipBadRows = r.GetValue(skipBad),
+                Device = r.GetValue(device)!,
+            };
+            var taskDir = r.GetValue(output)!;
+            var result = TrainingProgressView.Run($"finetune {options.Mode.Name()}",
+                p => new FineTuner(options, p).Run(r.GetValue(backbone)!, r.GetValue(data)!, taskDir));
+            var reportPath = r.GetValue(report) ?? Path.Combine(taskDir, "report.json");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
+            File.WriteAllText(reportPath, JsonSerializer.Serialize(result, ModelStore.Json));
+            Console.WriteLine(JsonSerializer.Serialize(result));
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json;
+using PeterRec.Cli.Rendering;
+using PeterRec.Model.Storage;
+using PeterRec.Model.Training;
+
+namespace PeterRec.Cli.Commands;
+
+/// <summary>`peterrec pretrain`: trains a NextItNet backbone on a pretrain CSV and saves it to a directory.</summary>
+public static class PretrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Pretrain CSV: one user per line, item tokens oldest first", Required = true };
+        var output = new Option<string>("--out") { Description = "Directory for the backbone, source vocabulary and config", Required = true };
+        var emb = new Option<int>("--emb") { Description = "Embedding size = channels", DefaultValueFactory = _ => 64 };
+        var kernel = new Option<int>("--kernel") { Description = "Convolution kernel width", DefaultValueFactory = _ => 3 };
+        var dilations = new Option<string>("--dilations") { Description = "Block dilations (second conv of each block uses twice)", DefaultValueFactory = _ => "1,4,1,4,1,4,1,4" };
+        var seq = new Option<int>("--seq") { Description = "Window length read by the backbone; 0 = longest sequence, at most 50", DefaultValueFactory = _ => 0 };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
+        var loss = new Option<string>("--loss") { Description = "softmax | sampled", DefaultValueFactory = _ => "softmax" };
+        var sampleFraction = new Option<double>("--sample-fraction") { Description = "Share of items drawn as negatives by the sampled softmax", DefaultValueFactory = _ => 0.2 };
+        var masked = new Option<bool>("--masked") { Description = "Non-causal backbone with masked-item pretraining (GRec)" };
+        var validFraction = new Option<double>("--valid-fraction") { DefaultValueFactory = _ => 0.03 };
+        var patience = new Option<int>("--patience") { DefaultValueFactory = _ => 3 };
+        var skipBad = new Option<bool>("--skip-bad-rows") { Description = "Skip malformed rows (counted) instead of stopping at the first" };
+        var device = new Option<string>("--device") { Description = "auto | cpu | cuda", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads; 0 = all cores", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("pretrain", "Pretrain a NextItNet backbone by next-item (or masked-item) prediction")
+        {
+            data, output, emb, kernel, dilations, seq, epochs, batch, lr, seed, loss, sampleFraction, masked, validFraction, patience, skipBad, device, threads,
+        };
+        cmd.SetAction(r => CommandGuard.Run(() =>
+        {
+            CommandGuard.SetThreads(r.GetValue(threads));
+            var options = new PretrainOptions
+            {
+                Channels = r.GetValue(emb), Kernel = r.GetValue(kernel), Dilations = ParseInts(r.GetValue(dilations)!, "--dilations"),
+                MaxSeq = r.GetValue(seq), Epochs = r.GetValue(epochs), Batch = r.GetValue(batch), LearningRate = r.GetValue(lr),
+                Seed = r.GetValue(seed), Loss = r.GetValue(loss)!, SampleFraction = r.GetValue(sampleFraction), Masked = r.GetValue(masked),
+                ValidFraction = r.GetValue(validFraction), Patience = r.GetValue(patience), SkipBadRows = r.GetValue(skipBad), Device = r.GetValue(device)!,
+            };
+            var outDir = r.GetValue(output)!;
+            var report = TrainingProgressView.Run("pretrain", p => new Pretrainer(options, p).Run(r.GetValue(data)!, outDir));
+            var json = JsonSerializer.Serialize(report, ModelStore.Json);
+            File.WriteAllText(Path.Combine(outDir, "pretrain_report.json"), json);
+            Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(ModelStore.Json) { WriteIndented = false }));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static int[] ParseInts(string text, string option)
+    {
+        try { return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray(); }
+        catch (FormatException) { throw new ArgumentException($"{option} '{text}': expected comma-separated integers, e.g. 1,4,1,4"); }
+    }
+}

@@ -1,0 +1,81 @@
+using PeterRec.Model.Model;
+using PeterRec.Model.Training;
+using static TorchSharp.torch;
+
+namespace PeterRec.Model.Evaluation;
+
+/// <summary>How a task is scored (PeterRec §4.3).</summary>
+public sealed record EvalSettings(bool IsClassification, int Negatives = 99, bool FullRanking = false, int Seed = 7, int Batch = 256);
+
+/// <summary>
+/// Scores held-out users. Recommendation: each (user, target) pair's positive is ranked among
+/// <c>Negatives</c> targets sampled uniformly from those the user has no positive for (seeded), or
+/// among all targets with <c>FullRanking</c> (other positives of the user filtered out).
+/// Classification: top-1 accuracy over all classes.
+/// </summary>
+public static class TaskEvaluator
+{
+    public static RankingMetrics Evaluate(PeterRecModel model, IReadOnlyList<TaskUser> users, EvalSettings settings, Device device)
+    {
+        var metrics = new RankingMetrics();
+        var rng = new Random(settings.Seed);
+        int targets = model.Targets;
+        // Bound the [batch, targets] score matrix to ~64 MB.
+        int batch = (int)Math.Clamp(16_000_000L / Math.Max(1, targets), 1, settings.Batch);
+        bool wasTraining = model.training;
+        model.eval();
+        using var _ = no_grad();
+        for (int start = 0; start < users.Count; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = users.Skip(start).Take(batch).ToList();
+            var ids = Sequences.LeftPad(chunk.Select(u => u.Source).ToList(), model.Config.MaxSeq, device);
+            var scores = model.Scores(model.forward(ids)).cpu().data<float>().ToArray(); // [chunk, targets]
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                var row = new ReadOnlySpan<float>(scores, i * targets, targets);
+                foreach (var positive in chunk[i].Targets)
+                {
+                    if (settings.IsClassification) metrics.AddRank(RankAmongAll(row, positive, []));
+                    else if (settings.FullRanking) metrics.AddRank(RankAmongAll(row, positive, chunk[i].Targets));
+                    else metrics.AddRank(RankAmongSampled(row, positive, chunk[i].Targets, settings.Negatives, rng));
+                }
+            }
+        }
+        if (wasTraining) model.train();
+        return metrics;
+    }
+
+    private static long RankAmongAll(ReadOnlySpan<float> row, int positive, int[] skip)
+    {
+        long rank = 0;
+        var p = row[positive];
+        for (int j = 0; j < row.Length; j++)
+            if (j != positive && Array.IndexOf(skip, j) < 0 && (row[j] >= p || float.IsNaN(row[j]))) rank++;
+        return float.IsNaN(p) ? row.Length : rank;
+    }
+
+    private static long RankAmongSampled(ReadOnlySpan<float> row, int positive, int[] userPositives, int negatives, Random rng)
+    {
+        int available = row.Length - userPositives.Length;
+        var picked = new float[Math.Min(negatives, available)];
+        if (picked.Length == available)
+        {
+            // Fewer candidates than asked for: use them all.
+            int k = 0;
+            for (int j = 0; j < row.Length; j++) if (Array.IndexOf(userPositives, j) < 0) picked[k++] = row[j];
+        }
+        else
+        {
+            var seen = new HashSet<int>();
+            int k = 0;
+            while (k < picked.Length)
+            {
+                int j = rng.Next(row.Length);
+                if (Array.IndexOf(userPositives, j) >= 0 || !seen.Add(j)) continue;
+                picked[k++] = row[j];
+            }
+        }
+        return RankingMetrics.RankOf(row[positive], picked);
+    }
+}

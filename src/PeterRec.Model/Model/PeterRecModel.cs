@@ -1,0 +1,90 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PeterRec.Model.Model;
+
+/// <summary>
+/// A fine-tuned task over a (usually frozen) NextItNet backbone (PeterRec §3.3–3.4).
+/// Input <c>[x1..xn, CLS]</c>; the user representation is the top layer at the CLS position
+/// (causal backbone) or <c>h[first] + h[last]</c> of <c>[CLS, x.., CLS]</c> (masked backbone).
+/// A target <c>y</c> scores <c>&lt;rep, E_t[y]&gt;</c> with a new target embedding table; profile
+/// classes are targets too.
+/// </summary>
+public sealed class PeterRecModel : nn.Module<Tensor, Tensor>
+{
+    private readonly NextItNet backbone;
+    private readonly Parameter cls_embedding;     // [channels]
+    private readonly Parameter target_embedding;  // [targets, channels]
+
+    public FineTuneMode Mode { get; }
+    public int PatchHidden { get; }
+    public int Targets { get; }
+    public BackboneConfig Config => backbone.Config;
+
+    public PeterRecModel(BackboneConfig config, FineTuneMode mode, int targets, int patchHidden) : base("peterrec")
+    {
+        if (targets < 1) throw new ArgumentException("a task needs at least one target");
+        if (mode.Insertion() != PatchInsertion.None && (patchHidden < 1 || patchHidden > config.Channels))
+            throw new ArgumentException($"patch size {patchHidden}: expected 1..{config.Channels}");
+        Mode = mode;
+        PatchHidden = mode.Insertion() == PatchInsertion.None ? 0 : patchHidden;
+        Targets = targets;
+        backbone = new NextItNet(config, mode.Insertion(), PatchHidden);
+        cls_embedding = new Parameter(empty(config.Channels));
+        target_embedding = new Parameter(empty(targets, config.Channels));
+        Init.TruncNormal(cls_embedding);
+        Init.TruncNormal(target_embedding);
+        RegisterComponents();
+        ApplyFreezing();
+    }
+
+    /// <summary>Default bottleneck: C/8, which keeps each patch under 1/10 of a kernel-3 conv.</summary>
+    public static int DefaultPatchHidden(int channels) => Math.Max(1, channels / 8);
+
+    public NextItNet Backbone => backbone;
+    public Tensor TargetWeight => target_embedding; // [targets, channels]
+
+    /// <summary>Sets requires_grad per the mode; must run before an optimizer is built.</summary>
+    private void ApplyFreezing()
+    {
+        foreach (var (name, p) in named_parameters())
+            p.requires_grad = Mode.IsTrainable(name, backbone.BlockCount);
+    }
+
+    public IEnumerable<(string Name, Parameter Param)> TrainableParameters() =>
+        named_parameters().Where(np => np.parameter.requires_grad).Select(np => (np.name, np.parameter));
+
+    /// <summary>User representations from left-padded source sequences.</summary>
+    public override Tensor forward(Tensor ids) // [batch, seq] -> [batch, channels]
+    {
+        using var scope = NewDisposeScope();
+        var batch = ids.shape[0];
+        var items = backbone.Embed(ids);                                         // [batch, seq, channels]
+        var cls = cls_embedding.view(1, 1, -1).expand(batch, 1, -1);             // [batch, 1, channels]
+        Tensor rep;
+        if (!Config.Masked)
+        {
+            var h = backbone.Encode(cat([items, cls], 1));                       // [batch, seq+1, channels]
+            rep = h.select(1, -1);
+        }
+        else
+        {
+            var h = backbone.Encode(cat([cls, items, cls], 1));                  // [batch, seq+2, channels]
+            rep = h.select(1, 0) + h.select(1, -1);
+        }
+        return rep.MoveToOuterDisposeScope();                                    // [batch, channels]
+    }
+
+    /// <summary>Scores over every target.</summary>
+    public Tensor Scores(Tensor rep) => rep.matmul(target_embedding.t()); // [batch, channels] -> [batch, targets]
+
+    /// <summary>Scores of chosen targets per user.</summary>
+    public Tensor ScoresOf(Tensor rep, Tensor targetIds) // [batch, channels], [batch, k] -> [batch, k]
+    {
+        using var e = target_embedding.index_select(0, targetIds.flatten()).view(targetIds.shape[0], targetIds.shape[1], -1);
+        using var r = rep.unsqueeze(2);                                           // [batch, channels, 1]
+        using var s = e.bmm(r);                                                   // [batch, k, 1]
+        return s.squeeze(2);
+    }
+}

@@ -1,0 +1,58 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PeterRec.Model.Model;
+
+/// <summary>
+/// NextItNet residual block (NextItNet §3.3, PeterRec Fig. 3):
+/// <c>out = x + ReLU(LN2(conv_2d(ReLU(LN1(conv_d(x))))))</c>, LayerNorm over channels (eps 1e-8).
+/// Optional model patches after each conv (serial) or beside it (parallel), PeterRec §3.3.
+/// </summary>
+public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly DilatedConv1d conv1, conv2;
+    private readonly LayerNorm ln1, ln2;
+    private readonly ModelPatch? patch1, patch2;
+    private readonly PatchInsertion insertion;
+
+    public ResidualBlock(string name, int channels, int kernel, int dilation, bool causal,
+                         PatchInsertion insertion = PatchInsertion.None, int patchHidden = 0) : base(name)
+    {
+        conv1 = new DilatedConv1d("conv1", channels, kernel, dilation, causal);
+        ln1 = nn.LayerNorm(channels, eps: 1e-8);
+        conv2 = new DilatedConv1d("conv2", channels, kernel, 2 * dilation, causal);
+        ln2 = nn.LayerNorm(channels, eps: 1e-8);
+        this.insertion = insertion;
+        if (insertion != PatchInsertion.None)
+        {
+            patch1 = new ModelPatch("patch1", channels, patchHidden);
+            patch2 = new ModelPatch("patch2", channels, patchHidden);
+        }
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) // [batch, channels, seq] -> [batch, channels, seq]
+    {
+        using var scope = NewDisposeScope();
+        var h = Patched(conv1, patch1, x);                  // [batch, channels, seq]
+        h = nn.functional.relu(ChannelNorm(ln1, h));
+        h = Patched(conv2, patch2, h);
+        h = nn.functional.relu(ChannelNorm(ln2, h));
+        return (x + h).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Patched(DilatedConv1d conv, ModelPatch? patch, Tensor x)
+    {
+        var c = conv.forward(x);
+        return insertion switch
+        {
+            PatchInsertion.Serial => patch!.forward(c),
+            PatchInsertion.Parallel => c + patch!.Delta(x),
+            _ => c,
+        };
+    }
+
+    // LayerNorm normalises the last dimension; convs keep channels second.
+    private static Tensor ChannelNorm(LayerNorm ln, Tensor x) => ln.forward(x.transpose(1, 2)).transpose(1, 2);
+}

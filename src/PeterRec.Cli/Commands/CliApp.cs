@@ -8,6 +8,7 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("PeterRec Stream: pretrain a NextItNet backbone, fine-tune model patches, stream online.");
+        root.Subcommands.Add(GenDataCommand.Create());
         root.Subcommands.Add(PretrainCommand.Create());
         root.Subcommands.Add(FineTuneCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());

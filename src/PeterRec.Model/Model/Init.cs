@@ -8,10 +8,24 @@ internal static class Init
 {
     public const double Std = 0.02;
 
+    /// <summary>
+    /// Normal(0, sd) redrawn outside +-2 sd, as TF's truncated_normal. Written out because
+    /// TorchSharp 0.107's nn.init.trunc_normal_ filled tensors with a constant here (caught by the
+    /// causality test: identical channels made every position look alike).
+    /// </summary>
     public static void TruncNormal(Tensor weight, double std = Std)
     {
         using var _ = no_grad();
-        nn.init.trunc_normal_(weight, 0, std, -2 * std, 2 * std);
+        weight.normal_(0, std);
+        for (int round = 0; round < 16; round++)
+        {
+            using var outside = weight.abs().gt(2 * std);
+            if (!outside.any().item<bool>()) return;
+            using var fresh = empty_like(weight).normal_(0, std);
+            using var mixed = where(outside, fresh, weight);
+            weight.copy_(mixed);
+        }
+        weight.clamp_(-2 * std, 2 * std);
     }
 
     public static void Zeros(Tensor? bias)

@@ -36,18 +36,28 @@ public sealed class NextItNet : nn.Module<Tensor, Tensor>
 
     public Tensor EmbeddingWeight => item_embedding.weight!;        // [items, channels]
 
-    /// <summary>Runs the residual stack over already-embedded positions.</summary>
-    public Tensor Encode(Tensor embedded) // [batch, seq, channels] -> [batch, seq, channels]
+    /// <summary>
+    /// Runs the residual stack over already-embedded positions. Padding positions (mask 0) are reset
+    /// to zero inside every block, so they look exactly like the causal convolution's own zero padding
+    /// and a history's representation does not depend on how much padding precedes it.
+    /// </summary>
+    public Tensor Encode(Tensor embedded, Tensor? mask = null) // [batch, seq, channels], [batch, seq] -> [batch, seq, channels]
     {
         using var scope = NewDisposeScope();
         var h = embedded.transpose(1, 2);                  // [batch, channels, seq]
-        foreach (var block in blocks) h = block.forward(h);
+        var m = mask?.unsqueeze(1).to(h.dtype);            // [batch, 1, seq]
+        if (m is not null) h = h * m;
+        foreach (var block in blocks) h = block.Forward(h, m);
         return h.transpose(1, 2).contiguous().MoveToOuterDisposeScope();
     }
+
+    /// <summary>1 where a real item (or mask token) sits, 0 on padding.</summary>
+    public static Tensor PaddingMask(Tensor ids) => ids.ne(0); // [batch, seq]
 
     public override Tensor forward(Tensor ids) // [batch, seq] -> [batch, seq, channels]
     {
         using var e = Embed(ids);
-        return Encode(e);
+        using var mask = PaddingMask(ids);
+        return Encode(e, mask);
     }
 }

@@ -62,15 +62,17 @@ public sealed class PeterRecModel : nn.Module<Tensor, Tensor>
         var batch = ids.shape[0];
         var items = backbone.Embed(ids);                                         // [batch, seq, channels]
         var cls = cls_embedding.view(1, 1, -1).expand(batch, 1, -1);             // [batch, 1, channels]
+        var real = NextItNet.PaddingMask(ids);                                   // [batch, seq]
+        var one = ones(batch, 1, ScalarType.Bool, ids.device);
         Tensor rep;
         if (!Config.Masked)
         {
-            var h = backbone.Encode(cat([items, cls], 1));                       // [batch, seq+1, channels]
+            var h = backbone.Encode(cat([items, cls], 1), cat([real, one], 1));  // [batch, seq+1, channels]
             rep = h.select(1, -1);
         }
         else
         {
-            var h = backbone.Encode(cat([cls, items, cls], 1));                  // [batch, seq+2, channels]
+            var h = backbone.Encode(cat([cls, items, cls], 1), cat([one, real, one], 1)); // [batch, seq+2, channels]
             rep = h.select(1, 0) + h.select(1, -1);
         }
         return rep.MoveToOuterDisposeScope();                                    // [batch, channels]

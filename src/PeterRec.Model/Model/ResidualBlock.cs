@@ -32,14 +32,23 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) // [batch, channels, seq] -> [batch, channels, seq]
+    public override Tensor forward(Tensor x) => Forward(x, null); // [batch, channels, seq] -> [batch, channels, seq]
+
+    /// <summary>
+    /// With a padding mask ([batch, 1, seq], 1 = real position) padding positions are zeroed after
+    /// each conv stage, so later positions see exactly the zeros causal padding would give them.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor? mask) // [batch, channels, seq] -> [batch, channels, seq]
     {
         using var scope = NewDisposeScope();
         var h = Patched(conv1, patch1, x);                  // [batch, channels, seq]
         h = nn.functional.relu(ChannelNorm(ln1, h));
+        if (mask is not null) h = h * mask;
         h = Patched(conv2, patch2, h);
         h = nn.functional.relu(ChannelNorm(ln2, h));
-        return (x + h).MoveToOuterDisposeScope();
+        var output = x + h;
+        if (mask is not null) output = output * mask;
+        return output.MoveToOuterDisposeScope();
     }
 
     private Tensor Patched(DilatedConv1d conv, ModelPatch? patch, Tensor x)

@@ -35,7 +35,7 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
 
         var curve = new TrainingCurve(options.IsClassification ? "accuracy" : "mrr_5");
         var trainPairs = TaskData.Pairs(train);
-        var best = TrainLoop(model, trainPairs, valid, device, curve);
+        var best = Train(model, trainPairs, valid, device, curve);
         ModelStore.ImportTaskState(model, best, "best validation state");
 
         var eval = new EvalSettings(options.IsClassification, options.EvalNegatives, Seed: options.Seed);
@@ -50,7 +50,11 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         return FineTuneReport.From(model, options, m, data, trainPairs.Count, curve, clock.Elapsed.TotalSeconds, device);
     }
 
-    private byte[] TrainLoop(PeterRecModel model, List<(int[] Source, int Target)> pairs, IReadOnlyList<TaskUser> valid, Device device, TrainingCurve curve)
+    /// <summary>
+    /// Trains the mode's trainable tensors with Adam; returns the task state of the best validation
+    /// epoch (the model itself is left at the last epoch).
+    /// </summary>
+    public byte[] Train(PeterRecModel model, List<(int[] Source, int Target)> pairs, IReadOnlyList<TaskUser> valid, Device device, TrainingCurve curve)
     {
         var trainable = model.TrainableParameters().Select(p => p.Param).ToList();
         using var optimizer = optim.Adam(trainable, options.LearningRate);

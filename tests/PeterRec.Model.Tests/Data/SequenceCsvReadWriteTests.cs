@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using PeterRec.Model.Data;
 
@@ -98,31 +97,5 @@ public class SequenceCsvReadWriteTests
             SequenceCsv.WriteFineTune(path, [(["s2"], ["t2"]), (["s3"], Array.Empty<string>())]));
         Assert.Equal("s1,,t1\n", File.ReadAllText(path));
         Assert.Equal(["f.csv"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
-    }
-
-    [Fact]
-    public void Reading_streams_over_a_million_tokens_per_second()
-    {
-        using var dir = new TempDir();
-        var path = dir.File("big.csv");
-        var rng = new Random(1);
-        using (var w = new StreamWriter(path, false, new UTF8Encoding(false)))
-        {
-            for (var u = 0; u < 50_000; u++)
-            {
-                w.Write("0,0,0,0,0");
-                for (var i = 0; i < 40; i++) { w.Write(",s"); w.Write(rng.Next(20_000)); }
-                w.Write('\n');
-            }
-        }
-        SequenceCsv.ReadPretrain(path, Defaults); // warm up the JIT
-        var sw = Stopwatch.StartNew();
-        var rows = SequenceCsv.ReadPretrain(path, Defaults).Rows;
-        sw.Stop();
-        var tokens = rows.Sum(r => r.Items.Length);
-        Assert.Equal(2_000_000, tokens);
-        var rate = tokens / sw.Elapsed.TotalSeconds;
-        // Measured ~2.5M tokens/s in a Debug build on a busy 2-core box (Release is faster); the bar is 1M/s.
-        Assert.True(rate > 1_000_000, $"read {rate:N0} tokens/s");
     }
 }

@@ -8,6 +8,7 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("PeterRec Stream: pretrain a NextItNet backbone, fine-tune model patches, stream online.");
+        root.Subcommands.Add(DevBrokerCommand.Create());
         return root;
     }
 }

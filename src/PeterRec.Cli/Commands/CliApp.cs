@@ -9,6 +9,7 @@ public static class CliApp
     {
         var root = new RootCommand("PeterRec Stream: pretrain a NextItNet backbone, fine-tune model patches, stream online.");
         root.Subcommands.Add(DevBrokerCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
         return root;
     }
 }

@@ -10,6 +10,7 @@ public static class CliApp
         var root = new RootCommand("PeterRec Stream: pretrain a NextItNet backbone, fine-tune model patches, stream online.");
         root.Subcommands.Add(DevBrokerCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(ProduceCommand.Create());
         return root;
     }
 }

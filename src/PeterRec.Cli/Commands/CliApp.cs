@@ -11,6 +11,7 @@ public static class CliApp
         root.Subcommands.Add(DevBrokerCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(ProduceCommand.Create());
+        root.Subcommands.Add(BenchPipelineCommand.Create());
         return root;
     }
 }

@@ -13,6 +13,10 @@ public static class CliApp
         root.Subcommands.Add(FineTuneCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(DevBrokerCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(ProduceCommand.Create());
+        root.Subcommands.Add(BenchPipelineCommand.Create());
         return root;
     }
 }

@@ -13,6 +13,7 @@ public static class CliApp
         root.Subcommands.Add(FineTuneCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(DevBrokerCommand.Create());
         return root;
     }
 }

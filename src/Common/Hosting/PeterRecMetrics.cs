@@ -21,8 +21,10 @@ public sealed class PeterRecMetrics
         Meter = meterFactory.Create(MeterName);
         _consumed = Meter.CreateCounter<long>("peterrec.kafka.consumed", "{message}", "Records handled and their offsets stored");
         _errors = Meter.CreateCounter<long>("peterrec.errors", "{error}", "Errors by component and kind");
-        _batchSize = Meter.CreateHistogram<long>("peterrec.kafka.batch.size", "{message}", "Records per handled batch");
-        _batchDuration = Meter.CreateHistogram<double>("peterrec.kafka.batch.duration", "s", "Time to handle one batch until its effect is durable");
+        _batchSize = Meter.CreateHistogram("peterrec.kafka.batch.size", "{message}", "Records per handled batch",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 10, 100, 500, 1000, 2000, 5000, 10_000, 50_000] });
+        _batchDuration = Meter.CreateHistogram("peterrec.kafka.batch.duration", "s", "Time to handle one batch until its effect is durable",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         Meter.CreateObservableGauge("peterrec.kafka.consumer.lag", () => ObserveLag(consumers), "{message}",
             "High watermark minus consumer position per assigned partition");
     }

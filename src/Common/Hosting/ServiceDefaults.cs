@@ -10,6 +10,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using PeterRec.Common.Kafka;
 
 namespace PeterRec.Common.Hosting;
@@ -27,17 +28,22 @@ public static class ServiceDefaults
         return builder;
     }
 
-    public static WebApplicationBuilder AddPeterRecServiceDefaults(this WebApplicationBuilder builder)
+    /// <param name="serviceName">The role, e.g. "peterrec-ingest" (OpenTelemetry <c>service.name</c>).</param>
+    public static WebApplicationBuilder AddPeterRecServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         builder.Services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
         builder.WebHost.UseUrls($"http://{http.BindAddress}:{http.Port}");
 
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        // Per-request logs would drown the role's own; configuration can still lower these.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services.TryAddSingleton<KafkaConsumerRegistry>();
         builder.Services.TryAddSingleton<PeterRecMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(PeterRecMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithMetrics(m => m.AddMeter(PeterRecMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         return builder;
     }

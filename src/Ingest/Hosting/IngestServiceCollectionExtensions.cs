@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using PeterRec.Common.Kafka;
+using PeterRec.Common.Redis;
+using PeterRec.Ingest.Pipeline;
+using PeterRec.Ingest.Windows;
+
+namespace PeterRec.Ingest.Hosting;
+
+public static class IngestServiceCollectionExtensions
+{
+    /// <summary>Kafka, Redis and the Ingest pipeline; options are validated when the host starts.</summary>
+    public static IServiceCollection AddIngest(this IServiceCollection services)
+    {
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddPeterRecKafka();
+        services.AddPeterRecRedis();
+        services.AddSingleton<WindowWriter>();
+        services.AddSingleton<IngestProducer>();
+        services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<ClickBatchHandler>();
+        services.AddSingleton<IngestWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestWorker>());
+        return services;
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PeterRec.Common.Contracts;
+using PeterRec.Common.Hosting;
+using PeterRec.Common.Kafka;
+using PeterRec.Ingest.Pipeline;
+
+namespace PeterRec.Ingest.Hosting;
+
+/// <summary>Runs the clicks consumer for the lifetime of the host; a fatal consumer error stops the process (exit 1).</summary>
+public sealed class IngestWorker(
+    KafkaClientFactory kafka,
+    IOptions<IngestOptions> options,
+    IOptions<TopicOptions> topics,
+    ClickBatchHandler handler,
+    KafkaConsumerRegistry registry,
+    PeterRecMetrics metrics,
+    IHostApplicationLifetime lifetime,
+    ILogger<IngestWorker> logger) : IHostedService
+{
+    private KafkaConsumeLoop? _loop;
+    private IDisposable? _registration;
+
+    /// <summary>The running consumer (null before start), e.g. to watch <see cref="IKafkaConsumerStatus.ProcessedRecords"/>.</summary>
+    public IKafkaConsumerStatus? Consumer => _loop;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        logger.LogInformation("Ingest: {Kafka}, clicks topic {Topic}, window size {WindowSize}", kafka.Options, topics.Value.Clicks, o.WindowSize);
+        _loop = new KafkaConsumeLoop(
+            kafka.CreateConsumerConfig(o.GroupId),
+            new KafkaConsumeLoopOptions
+            {
+                Name = "ingest",
+                Topics = [topics.Value.Clicks],
+                MaxBatchSize = o.MaxBatchSize,
+                MaxBatchDelay = TimeSpan.FromMilliseconds(o.MaxBatchDelayMs),
+            },
+            handler.HandleAsync,
+            logger,
+            metrics);
+        _registration = registry.Register(_loop);
+        _loop.Start();
+        _loop.Completion.ContinueWith(t =>
+        {
+            if (!t.IsFaulted) return;
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }, TaskScheduler.Default);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_loop is null) return;
+        await _loop.StopAsync().ConfigureAwait(false);
+        _registration?.Dispose();
+    }
+}

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PeterRec.Ingest;
+
+/// <summary>The Ingest role (configuration section <c>Ingest</c>).</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>(int) clicks kept per user window; later taken from the backbone's sequence length.</summary>
+    [Range(1, 4096)] public int WindowSize { get; set; } = 50;
+
+    /// <summary>(string) consumer group over the clicks topic.</summary>
+    [Required] public string GroupId { get; set; } = "peterrec-ingest";
+
+    /// <summary>(int) records per micro-batch, at most.</summary>
+    [Range(1, 100_000)] public int MaxBatchSize { get; set; } = 5000;
+
+    /// <summary>(ms) a micro-batch is handled at the latest this long after its first record arrived.</summary>
+    [Range(0, 60_000)] public int MaxBatchDelayMs { get; set; } = 20;
+}

@@ -1,0 +1,77 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using PeterRec.Common.Contracts;
+using PeterRec.Common.Hosting;
+using PeterRec.Common.Redis;
+using PeterRec.Ingest.Windows;
+
+namespace PeterRec.Ingest.Pipeline;
+
+/// <summary>
+/// One micro-batch of clicks: parse (bad records to the dead-letter topic), apply to the user windows in Redis
+/// (atomic and idempotent per user), announce the users on the changed-users topic, and return only when all of
+/// that is durable, so that the consume loop may then store the offsets.
+/// </summary>
+/// <remarks>
+/// Every user of the batch is announced, even when the clicks were redeliveries: the earlier attempt may have
+/// crashed between the Redis write and the announcement, and announcing twice is harmless.
+/// </remarks>
+public sealed class ClickBatchHandler(
+    WindowWriter windows,
+    IngestProducer producer,
+    IOptions<IngestOptions> ingestOptions,
+    IOptions<RedisOptions> redisOptions,
+    IOptions<TopicOptions> topics,
+    [FromKeyedServices(RedisServiceCollectionExtensions.RedisWritePipelineKey)] ResiliencePipeline redisRetry,
+    IngestMetrics metrics,
+    PeterRecMetrics shared,
+    ILogger<ClickBatchHandler> logger)
+{
+    public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
+    {
+        var deliveries = new List<Task>();
+        var byUser = new Dictionary<string, List<PositionedClick>>(StringComparer.Ordinal);
+        var newestTs = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var record in batch)
+        {
+            var parsed = ClickEvent.Parse(record.Message.Value ?? []);
+            if (!parsed.IsValid)
+            {
+                metrics.DeadLetter(parsed.Reason.ToKind());
+                logger.LogDebug("Dead letter {TopicPartitionOffset}: {Reason}", record.TopicPartitionOffset, parsed.Describe());
+                deliveries.Add(producer.Producer.ProduceAsync(topics.Value.DeadLetter, DeadLetters.ToMessage(record, parsed.Reason, parsed.Detail!), ct));
+                continue;
+            }
+            var click = parsed.Value!;
+            if (!byUser.TryGetValue(click.User, out var clicks)) byUser[click.User] = clicks = [];
+            clicks.Add(new PositionedClick(click.Item, click.Ts, record.Partition.Value, record.Offset.Value));
+            newestTs[click.User] = Math.Max(click.Ts, newestTs.GetValueOrDefault(click.User));
+        }
+
+        if (byUser.Count > 0)
+        {
+            var result = await redisRetry.ExecuteAsync(
+                async _ => await windows.ApplyAsync(byUser, ingestOptions.Value.WindowSize, redisOptions.Value.WindowTtlSeconds).ConfigureAwait(false),
+                ct).ConfigureAwait(false);
+            metrics.Record(result);
+            // Only now, with the windows durable, may anyone be told they changed.
+            foreach (var (user, ts) in newestTs)
+                deliveries.Add(producer.Producer.ProduceAsync(topics.Value.ChangedUsers,
+                    new Message<string, byte[]> { Key = user, Value = new ChangedUser(user, ts).ToJson() }, ct));
+        }
+
+        try
+        {
+            await Task.WhenAll(deliveries).ConfigureAwait(false);
+        }
+        catch (ProduceException<string, byte[]> e)
+        {
+            shared.RecordError("ingest", "produce");
+            throw new InvalidOperationException($"delivery to Kafka failed ({e.Error.Code}: {e.Error.Reason}); the batch will be retried", e);
+        }
+        metrics.ChangedUsers(newestTs.Count);
+    }
+}

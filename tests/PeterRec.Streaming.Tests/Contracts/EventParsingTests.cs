@@ -1,0 +1,69 @@
+using System.Text;
+using PeterRec.Common.Contracts;
+
+namespace PeterRec.Streaming.Tests.Contracts;
+
+public class EventParsingTests
+{
+    private static ParseResult<ClickEvent> Click(string json) => ClickEvent.Parse(Encoding.UTF8.GetBytes(json));
+
+    [Fact]
+    public void ValidClickRoundTripsThroughJson()
+    {
+        var click = new ClickEvent("u{1}", "item:7", 1_700_000_000_123);
+        Assert.Equal("""{"user":"u{1}","item":"item:7","ts":1700000000123}""", Encoding.UTF8.GetString(click.ToJson()));
+        Assert.Equal(click, ClickEvent.Parse(click.ToJson()).Value);
+    }
+
+    [Fact]
+    public void UnknownFieldsAreIgnoredForForwardCompatibility() =>
+        Assert.True(Click("""{"user":"u","extra":{"a":[1,2]},"item":"i","ts":1700000000000}""").IsValid);
+
+    [Theory]
+    [InlineData("", DeadLetterReason.MalformedJson)]
+    [InlineData("not json", DeadLetterReason.MalformedJson)]
+    [InlineData("""{"user":"u","item":"i","ts":1700000000000""", DeadLetterReason.MalformedJson)]
+    [InlineData("""{"user":"u","item":"i","ts":1700000000000} {}""", DeadLetterReason.MalformedJson)]
+    [InlineData("""{"user":"u","user":"v","item":"i","ts":1700000000000}""", DeadLetterReason.MalformedJson)]
+    [InlineData("""[1,2]""", DeadLetterReason.WrongType)]
+    [InlineData("""{"user":1,"item":"i","ts":1700000000000}""", DeadLetterReason.WrongType)]
+    [InlineData("""{"user":"u","item":"i","ts":"1700000000000"}""", DeadLetterReason.WrongType)]
+    [InlineData("""{"user":"u","item":"i","ts":1.7e12}""", DeadLetterReason.WrongType)]
+    [InlineData("""{"user":"u","ts":1700000000000}""", DeadLetterReason.MissingField)]
+    [InlineData("""{"user":"u","item":"i"}""", DeadLetterReason.MissingField)]
+    [InlineData("""{"user":"","item":"i","ts":1700000000000}""", DeadLetterReason.InvalidString)]
+    [InlineData("""{"user":"u\nv","item":"i","ts":1700000000000}""", DeadLetterReason.InvalidString)]
+    [InlineData("""{"user":"u","item":"i","ts":1700000000}""", DeadLetterReason.TimestampOutOfRange)]
+    [InlineData("""{"user":"u","item":"i","ts":1700000000000000}""", DeadLetterReason.TimestampOutOfRange)]
+    public void BadClicksAreRejectedWithTheirReason(string json, DeadLetterReason expected)
+    {
+        var result = Click(json);
+        Assert.False(result.IsValid);
+        Assert.Equal(expected, result.Reason);
+        Assert.False(string.IsNullOrWhiteSpace(result.Detail));
+    }
+
+    [Fact]
+    public void OverlongIdsAreRejected()
+    {
+        var ok = new string('x', EventLimits.MaxIdLength);
+        Assert.True(Click($$"""{"user":"{{ok}}","item":"i","ts":1700000000000}""").IsValid);
+        var result = Click($$"""{"user":"{{ok}}x","item":"i","ts":1700000000000}""");
+        Assert.Equal(DeadLetterReason.InvalidString, result.Reason);
+    }
+
+    [Fact]
+    public void InvalidUtf8IsMalformed() =>
+        Assert.Equal(DeadLetterReason.MalformedJson, ClickEvent.Parse([.. "{\"user\":\""u8, 0xC3, 0x28, .. "\",\"item\":\"i\",\"ts\":1700000000000}"u8]).Reason);
+
+    [Fact]
+    public void TaskEventAndChangedUserParseStrictlyToo()
+    {
+        var task = new TaskEvent("u", "rec", "i9", 1_700_000_000_000);
+        Assert.Equal(task, TaskEvent.Parse(task.ToJson()).Value);
+        Assert.Equal(DeadLetterReason.MissingField, TaskEvent.Parse("""{"user":"u","task":"rec","ts":1700000000000}"""u8).Reason);
+        var changed = new ChangedUser("u", 1_700_000_000_000);
+        Assert.Equal(changed, ChangedUser.Parse(changed.ToJson()).Value);
+        Assert.Equal(DeadLetterReason.WrongType, ChangedUser.Parse("""{"user":"u","ts":null}"""u8).Reason);
+    }
+}

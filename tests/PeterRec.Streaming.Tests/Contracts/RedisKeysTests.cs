@@ -1,0 +1,47 @@
+using PeterRec.Common.Redis;
+
+namespace PeterRec.Streaming.Tests.Contracts;
+
+public class RedisKeysTests
+{
+    private readonly RedisKeys _keys = new("peterrec");
+
+    [Fact]
+    public void LayoutUsesHashTagsPerUserAndTask()
+    {
+        Assert.Equal("peterrec:{u:alice}:window", (string)_keys.Window("alice")!);
+        Assert.Equal("peterrec:{u:alice}:recs:rec", (string)_keys.Recs("alice", "rec")!);
+        Assert.Equal("peterrec:{u:alice}:rep:rec", (string)_keys.Rep("alice", "rec")!);
+        Assert.Equal("peterrec:{t:rec}:patch:12", (string)_keys.Patch("rec", 12)!);
+        Assert.Equal("peterrec:{t:rec}:patch:latest", (string)_keys.PatchLatest("rec")!);
+    }
+
+    [Theory]
+    [InlineData("a}b", "a%7Db")]
+    [InlineData("{x}", "%7Bx%7D")]
+    [InlineData("100%", "100%25")]
+    [InlineData("a:b c", "a:b c")]
+    public void BracesAndPercentInIdsAreEscapedSoTheHashTagCannotMove(string user, string escaped)
+    {
+        var key = (string)_keys.Window(user)!;
+        Assert.Equal($"peterrec:{{u:{escaped}}}:window", key);
+        // Redis hashes the text between the first '{' and the next '}': it must be exactly the escaped user.
+        var open = key.IndexOf('{');
+        Assert.Equal($"u:{escaped}", key[(open + 1)..key.IndexOf('}', open)]);
+        Assert.Equal(user, RedisKeys.Unescape(escaped));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a\nb")]
+    public void InvalidIdsAreRefused(string user) => Assert.Throws<ArgumentException>(() => _keys.Window(user));
+
+    [Fact]
+    public void WindowEntriesKeepColonsInItems()
+    {
+        var entry = new WindowEntry("shop:42:red", 1_700_000_000_000);
+        Assert.Equal("1700000000000:shop:42:red", entry.Encode());
+        Assert.Equal(entry, WindowEntry.Decode(entry.Encode()));
+        Assert.Throws<FormatException>(() => WindowEntry.Decode("x:y"));
+    }
+}

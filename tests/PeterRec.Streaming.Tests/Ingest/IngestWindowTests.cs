@@ -1,0 +1,65 @@
+using PeterRec.Common.Contracts;
+using PeterRec.Common.Redis;
+using PeterRec.Streaming.Tests.Infrastructure;
+
+namespace PeterRec.Streaming.Tests.Ingest;
+
+[Collection(StreamingCollection.Name)]
+public class IngestWindowTests(RedisFixture redis)
+{
+    private const long T0 = 1_700_000_000_000;
+
+    private WindowStore Store(string prefix) => new(redis.Connection, new RedisKeys(prefix));
+
+    private static string[] Items(IReadOnlyList<WindowEntry> window) => [.. window.Select(e => e.Item)];
+
+    [Fact]
+    public async Task ClicksBecomeWindowsOfTheLastNInEventTimeOrder()
+    {
+        using var kafka = new TestKafka();
+        var prefix = RedisFixture.UniquePrefix();
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 5);
+
+        await kafka.ProduceClicksAsync(Enumerable.Range(0, 8).Select(i => new ClickEvent("alice", $"a{i}", T0 + i * 10)));
+        await kafka.ProduceClicksAsync([new ClickEvent("bob", "b0", T0), new ClickEvent("bob", "b1", T0 + 5)]);
+        await ingest.WaitForProcessedAsync(10);
+
+        var alice = await Store(prefix).ReadAsync("alice");
+        Assert.Equal(["a3", "a4", "a5", "a6", "a7"], Items(alice));
+        Assert.Equal([T0 + 30, T0 + 40, T0 + 50, T0 + 60, T0 + 70], alice.Select(e => e.Ts));
+        Assert.Equal(["b0", "b1"], Items(await Store(prefix).ReadAsync("bob")));
+        Assert.Empty(await Store(prefix).ReadAsync("carol"));
+    }
+
+    [Fact]
+    public async Task OutOfOrderClicksAreSortedInAndClicksOlderThanAFullWindowAreDropped()
+    {
+        using var kafka = new TestKafka();
+        var prefix = RedisFixture.UniquePrefix();
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 3);
+
+        await kafka.ProduceClicksAsync([new ClickEvent("u", "t10", T0 + 10), new ClickEvent("u", "t30", T0 + 30)]);
+        await ingest.WaitForProcessedAsync(2);
+        // Late but within the window: sorted in. Equal ts: the earlier arrival stays first.
+        await kafka.ProduceClicksAsync([new ClickEvent("u", "t20", T0 + 20), new ClickEvent("u", "t30b", T0 + 30)]);
+        await ingest.WaitForProcessedAsync(4);
+        Assert.Equal(["t20", "t30", "t30b"], Items(await Store(prefix).ReadAsync("u")));
+        // Older than everything in a full window: dropped.
+        await kafka.ProduceClicksAsync([new ClickEvent("u", "t5", T0 + 5)]);
+        await ingest.WaitForProcessedAsync(5);
+        Assert.Equal(["t20", "t30", "t30b"], Items(await Store(prefix).ReadAsync("u")));
+    }
+
+    [Fact]
+    public async Task UsersWithBracesInTheirIdsGetTheirOwnWindow()
+    {
+        using var kafka = new TestKafka();
+        var prefix = RedisFixture.UniquePrefix();
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix);
+        await kafka.ProduceClicksAsync([new ClickEvent("a}b", "x", T0), new ClickEvent("a", "y", T0), new ClickEvent("a}b{", "z", T0)]);
+        await ingest.WaitForProcessedAsync(3);
+        Assert.Equal(["x"], Items(await Store(prefix).ReadAsync("a}b")));
+        Assert.Equal(["y"], Items(await Store(prefix).ReadAsync("a")));
+        Assert.Equal(["z"], Items(await Store(prefix).ReadAsync("a}b{")));
+    }
+}

@@ -12,6 +12,7 @@ public sealed record CheckpointHeader
     public required string Kind { get; init; }
     public required long Step { get; init; }
     public required long Version { get; init; }
+    public required long TrainedEvents { get; init; }
     public required int Capacity { get; init; }
     public required IReadOnlyList<string> Labels { get; init; }
     public required string BackboneFingerprint { get; init; }
@@ -39,7 +40,7 @@ public static class LearnerCheckpoint
     {
         var header = new CheckpointHeader
         {
-            Task = learner.Settings.Task, Kind = learner.Settings.Kind, Step = learner.Step, Version = learner.Version,
+            Task = learner.Settings.Task, Kind = learner.Settings.Kind, Step = learner.Step, Version = learner.Version, TrainedEvents = learner.TrainedEvents,
             Capacity = learner.Settings.MaxTargets, Labels = [.. learner.Targets.Labels],
             BackboneFingerprint = learner.BackboneFingerprint, Offsets = offsets,
             Prequential = learner.Meter.Total, RecentRanks = learner.Meter.RecentRanks,
@@ -107,6 +108,7 @@ public static class LearnerCheckpoint
         learner.Targets = new TargetTable(s.MaxTargets, closed: s.Classes.Count > 0, header.Labels);
         learner.Step = header.Step;
         learner.Version = header.Version;
+        learner.TrainedEvents = header.TrainedEvents;
         learner.Meter.Restore(header.Prequential, header.RecentRanks);
         return header;
     }

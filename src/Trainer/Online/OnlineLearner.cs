@@ -63,6 +63,9 @@ public sealed class OnlineLearner : IDisposable
     /// <summary>Optimizer steps taken since the task started.</summary>
     public long Step { get; internal set; }
 
+    /// <summary>Events trained on since the task started (refused labels excluded).</summary>
+    public long TrainedEvents { get; internal set; }
+
     /// <summary>The newest patch version produced (0 = none yet). Versions only grow.</summary>
     public long Version { get; internal set; }
 
@@ -87,6 +90,7 @@ public sealed class OnlineLearner : IDisposable
             if (batch.Count == 0) continue;
             lossSum += TrainStep(batch, ranks);
             trained += batch.Count;
+            TrainedEvents += batch.Count;
             steps++;
         }
         return new LearnResult(trained, refused, steps, lossSum, ranks);

@@ -10,11 +10,18 @@ public readonly record struct PositionedClick(string Item, long Ts, int Partitio
 public readonly record struct WindowWriteResult(int Users, long Applied, long Redelivered, long LateDropped, int WindowsUpdated);
 
 /// <summary>
-/// Applies a batch's clicks to the user windows: one <see cref="WindowScript"/> call per user, all pipelined on the
-/// shared connection and awaited together. Safe to repeat for the same clicks (see <see cref="WindowScript"/>).
+/// Applies a batch's clicks to the user windows with <see cref="WindowScript"/>: users are packed into calls of up
+/// to <see cref="UsersPerCall"/> users (in Redis Cluster only users of the same hash slot share a call), all calls
+/// pipelined on the shared connection and awaited together. Each user's update is atomic; repeating a batch is
+/// harmless (see <see cref="WindowScript"/>).
 /// </summary>
 public sealed class WindowWriter(IConnectionMultiplexer redis, RedisKeys keys)
 {
+    /// <summary>Bounds one script call, so no call blocks Redis for long.</summary>
+    public const int UsersPerCall = 64;
+
+    public const int EventsPerCall = 1024;
+
     private static readonly IComparer<PositionedClick> EventOrder = Comparer<PositionedClick>.Create((a, b) =>
     {
         var c = a.Ts.CompareTo(b.Ts);
@@ -23,40 +30,72 @@ public sealed class WindowWriter(IConnectionMultiplexer redis, RedisKeys keys)
         return c != 0 ? c : a.Offset.CompareTo(b.Offset);
     });
 
+    private readonly Lazy<bool> _cluster = new(() => redis.GetServers().Any(s => s.ServerType == ServerType.Cluster));
+
+    /// <summary>A record consumed twice in one batch (possible after a rewind) must count once; clicks are sorted.</summary>
+    private static void RemoveDuplicatePositions(List<PositionedClick> clicks)
+    {
+        if (clicks.Count < 2) return;
+        HashSet<(int, long)>? seen = null;
+        for (var i = 1; i < clicks.Count; i++)
+        {
+            seen ??= [(clicks[0].Partition, clicks[0].Offset)];
+            if (!seen.Add((clicks[i].Partition, clicks[i].Offset))) clicks.RemoveAt(i--);
+        }
+    }
+
     /// <param name="clicksByUser">Each user's clicks, in any order (they are sorted here).</param>
     public async Task<WindowWriteResult> ApplyAsync(IReadOnlyDictionary<string, List<PositionedClick>> clicksByUser, int windowSize, int ttlSeconds)
     {
         var db = redis.GetDatabase();
-        var calls = new Task<RedisResult>[clicksByUser.Count];
+        var calls = new List<Task<RedisResult>>();
         var total = 0L;
-        var i = 0;
-        foreach (var (user, clicks) in clicksByUser)
+        IEnumerable<IEnumerable<KeyValuePair<string, List<PositionedClick>>>> groups = _cluster.Value
+            ? clicksByUser.GroupBy(kv => redis.HashSlot(keys.Window(kv.Key)))
+            : [clicksByUser];
+        var chunkKeys = new List<RedisKey>();
+        var chunkArgs = new List<RedisValue>();
+        void Flush()
         {
-            clicks.Sort(EventOrder);
-            total += clicks.Count;
-            var args = new RedisValue[2 + 4 * clicks.Count];
-            args[0] = windowSize;
-            args[1] = ttlSeconds;
-            var a = 2;
-            foreach (var click in clicks)
+            if (chunkKeys.Count == 0) return;
+            calls.Add(db.ScriptEvaluateAsync(WindowScript.Source, [.. chunkKeys], [windowSize, ttlSeconds, .. chunkArgs]));
+            chunkKeys.Clear();
+            chunkArgs.Clear();
+        }
+        foreach (var group in groups)
+        {
+            foreach (var (user, clicks) in group)
             {
-                args[a++] = click.Partition;
-                args[a++] = click.Offset;
-                args[a++] = click.Ts;
-                args[a++] = new WindowEntry(click.Item, click.Ts).Encode();
+                clicks.Sort(EventOrder);
+                RemoveDuplicatePositions(clicks);
+                total += clicks.Count;
+                chunkKeys.Add(keys.Window(user));
+                chunkKeys.Add(keys.AppliedOffsets(user));
+                chunkArgs.Add(clicks.Count);
+                foreach (var click in clicks)
+                {
+                    chunkArgs.Add(click.Partition);
+                    chunkArgs.Add(click.Offset);
+                    chunkArgs.Add(click.Ts);
+                    chunkArgs.Add(new WindowEntry(click.Item, click.Ts).Encode());
+                }
+                if (chunkKeys.Count / 2 >= UsersPerCall || chunkArgs.Count >= 4 * EventsPerCall) Flush();
             }
-            calls[i++] = db.ScriptEvaluateAsync(WindowScript.Source, [keys.Window(user), keys.AppliedOffsets(user)], args);
+            Flush();
         }
         var results = await Task.WhenAll(calls).ConfigureAwait(false);
         long applied = 0, late = 0;
         var updated = 0;
         foreach (var r in results)
         {
-            var pair = (RedisResult[])r!;
-            var n = (long)pair[0];
-            applied += n;
-            late += (long)pair[1];
-            if (n > 0) updated++;
+            var perUser = (RedisResult[])r!;
+            for (var i = 0; i < perUser.Length; i += 2)
+            {
+                var n = (long)perUser[i];
+                applied += n;
+                late += (long)perUser[i + 1];
+                if (n > 0) updated++;
+            }
         }
         return new WindowWriteResult(clicksByUser.Count, applied, total - applied, late, updated);
     }

@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RecsCommand.Create());
+        root.Subcommands.Add(BenchPipelineCommand.Create());
         return root;
     }
 }

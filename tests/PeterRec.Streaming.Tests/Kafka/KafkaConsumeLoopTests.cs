@@ -1,0 +1,64 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PeterRec.Common.Kafka;
+using PeterRec.Streaming.Tests.Infrastructure;
+
+namespace PeterRec.Streaming.Tests.Kafka;
+
+public class KafkaConsumeLoopTests
+{
+    private static KafkaConsumeLoop Loop(TestKafka kafka, string group, Func<IReadOnlyList<ConsumeResult<string, byte[]>>, CancellationToken, Task> handler)
+    {
+        var factory = new KafkaClientFactory(Options.Create(new KafkaOptions { BootstrapServers = kafka.Bootstrap }));
+        return new KafkaConsumeLoop(factory.CreateConsumerConfig(group),
+            new KafkaConsumeLoopOptions { Name = "test", Topics = ["in"], RetryBackoffMin = TimeSpan.FromMilliseconds(10) },
+            handler, NullLogger.Instance);
+    }
+
+    [Fact]
+    public async Task AFailedBatchIsConsumedAgainAndOnlyThenCommitted()
+    {
+        using var kafka = new TestKafka();
+        kafka.Cluster.CreateTopic("in", 2);
+        for (var i = 0; i < 10; i++) await kafka.Producer.ProduceAsync("in", new Message<string, byte[]> { Key = $"k{i}", Value = [(byte)i] });
+
+        var seen = new List<byte>();
+        var failures = 0;
+        await using (var loop = Loop(kafka, "g", (batch, _) =>
+        {
+            if (failures++ == 0) throw new InvalidOperationException("injected");
+            lock (seen) seen.AddRange(batch.Select(r => r.Message.Value[0]));
+            return Task.CompletedTask;
+        }))
+        {
+            loop.Start();
+            await Eventually.Async(() => Task.FromResult(loop.ProcessedRecords >= 10), describe: () => $"{loop.ProcessedRecords} processed");
+            Assert.True(loop.IsReady);
+            Assert.Null(loop.LastError);
+        }
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (byte)i), seen.Order());
+
+        // Everything was committed: a successor in the same group gets only new records.
+        await kafka.Producer.ProduceAsync("in", new Message<string, byte[]> { Key = "k", Value = [42] });
+        var next = new List<byte>();
+        await using var successor = Loop(kafka, "g", (batch, _) =>
+        {
+            lock (next) next.AddRange(batch.Select(r => r.Message.Value[0]));
+            return Task.CompletedTask;
+        });
+        successor.Start();
+        await Eventually.Async(() => Task.FromResult(successor.ProcessedRecords >= 1));
+        await Task.Delay(300);
+        Assert.Equal([42], next);
+    }
+
+    [Fact]
+    public void TheLoopRefusesAutomaticOffsetStoring()
+    {
+        using var kafka = new TestKafka();
+        var config = new ConsumerConfig { BootstrapServers = kafka.Bootstrap, GroupId = "g" };
+        Assert.Throws<ArgumentException>(() => new KafkaConsumeLoop(config,
+            new KafkaConsumeLoopOptions { Name = "x", Topics = ["in"] }, (_, _) => Task.CompletedTask, NullLogger.Instance));
+    }
+}

@@ -76,12 +76,20 @@ code's default applies. Keys are sorted so the rendered objects (and their check
 {{- $value := get $.values $key }}
 {{- if kindIs "slice" $value }}
 {{- range $i, $item := $value }}
-{{ printf "PETERREC_%s__%s__%d" $section $key $i }}: {{ toString $item | quote }}
+{{ printf "PETERREC_%s__%s__%d" $section $key $i }}: {{ include "peterrec.envValue" $item | quote }}
 {{- end }}
 {{- else if and (not (kindIs "invalid" $value)) (ne (toString $value) "") }}
-{{ printf "PETERREC_%s__%s" $section $key }}: {{ toString $value | quote }}
+{{ printf "PETERREC_%s__%s" $section $key }}: {{ include "peterrec.envValue" $value | quote }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+One value as the string the .NET configuration binder parses. Helm reads every number in values as float64, which
+prints 2592000 as "2.592e+06" (not an int): integral numbers are printed as integers.
+*/}}
+{{- define "peterrec.envValue" -}}
+{{- if and (kindIs "float64" .) (eq . (floor .)) }}{{ int64 . }}{{ else }}{{ toString . }}{{ end }}
 {{- end }}
 
 {{/* Kafka:BootstrapServers: the configured clusters, else the kafka dependency's service. */}}

@@ -1,6 +1,6 @@
 {{/*
 One role's Deployment. Arguments (dict):
-  ctx        the root context ($)
+  ctx        the root context
   component  ingest | serving | trainer
   command    the peterrec subcommand (ingest, serve, train)
   role       the role's values (replicas, autoscaling, resources, nodeSelector, tolerations, affinity, podAnnotations)
@@ -12,7 +12,7 @@ One role's Deployment. Arguments (dict):
   checkpointClaim (trainer) PVC for the checkpoint directory; empty = emptyDir
 */}}
 {{- define "peterrec.deployment" -}}
-{{- $ := .ctx }}
+{{- $root := .ctx }}
 {{- $role := .role }}
 {{- $gpu := default (dict "enabled" false) .gpu }}
 apiVersion: apps/v1
@@ -20,7 +20,7 @@ kind: Deployment
 metadata:
   name: {{ .name }}
   labels:
-    {{- include "peterrec.labels" $ | nindent 4 }}
+    {{- include "peterrec.labels" $root | nindent 4 }}
     app.kubernetes.io/component: {{ .component }}
     {{- with .task }}
     peterrec.io/task: {{ . | quote }}
@@ -36,43 +36,43 @@ spec:
   {{- end }}
   selector:
     matchLabels:
-      {{- include "peterrec.componentSelectorLabels" (dict "ctx" $ "component" .component "task" .task) | nindent 6 }}
+      {{- include "peterrec.componentSelectorLabels" (dict "ctx" $root "component" .component "task" .task) | nindent 6 }}
   template:
     metadata:
       labels:
-        {{- include "peterrec.labels" $ | nindent 8 }}
+        {{- include "peterrec.labels" $root | nindent 8 }}
         app.kubernetes.io/component: {{ .component }}
         {{- with .task }}
         peterrec.io/task: {{ . | quote }}
         {{- end }}
       annotations:
-        {{- include "peterrec.configChecksums" (dict "ctx" $ "component" .component) | nindent 8 }}
+        {{- include "peterrec.configChecksums" (dict "ctx" $root "component" .component) | nindent 8 }}
         {{- with $role.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ include "peterrec.serviceAccountName" $ }}
+      serviceAccountName: {{ include "peterrec.serviceAccountName" $root }}
       automountServiceAccountToken: false
-      {{- with $.Values.imagePullSecrets }}
+      {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}
       {{- end }}
       securityContext:
-        {{- toYaml $.Values.podSecurityContext | nindent 8 }}
+        {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
       # Kafka consumers leave their group and flush on SIGTERM; a trainer may be mid-checkpoint.
       terminationGracePeriodSeconds: 60
       containers:
         - name: {{ .component }}
-          image: {{ if $gpu.enabled }}{{ include "peterrec.cudaImage" $ }}{{ else }}{{ include "peterrec.image" $ }}{{ end }}
-          imagePullPolicy: {{ $.Values.image.pullPolicy }}
+          image: {{ if $gpu.enabled }}{{ include "peterrec.cudaImage" $root }}{{ else }}{{ include "peterrec.image" $root }}{{ end }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           args: [{{ .command | quote }}]
           ports:
             - name: http
-              containerPort: {{ $.Values.config.Http.Port }}
+              containerPort: {{ $root.Values.config.Http.Port }}
               protocol: TCP
           envFrom:
-            {{- include "peterrec.envFrom" (dict "ctx" $ "configMap" .configMap) | nindent 12 }}
-          {{- include "peterrec.probes" $ | nindent 10 }}
+            {{- include "peterrec.envFrom" (dict "ctx" $root "configMap" .configMap) | nindent 12 }}
+          {{- include "peterrec.probes" $root | nindent 10 }}
           resources:
             {{- $resources := deepCopy (default dict $role.resources) }}
             {{- if $gpu.enabled }}
@@ -82,12 +82,12 @@ spec:
             {{- end }}
             {{- toYaml $resources | nindent 12 }}
           securityContext:
-            {{- toYaml $.Values.securityContext | nindent 12 }}
+            {{- toYaml $root.Values.securityContext | nindent 12 }}
           volumeMounts:
-            {{- include "peterrec.baseVolumeMounts" $ | nindent 12 }}
+            {{- include "peterrec.baseVolumeMounts" $root | nindent 12 }}
             {{- if .model }}
             - name: model
-              mountPath: {{ $.Values.model.mountPath }}
+              mountPath: {{ $root.Values.model.mountPath }}
               readOnly: true
             {{- end }}
             {{- if eq .component "trainer" }}
@@ -95,9 +95,9 @@ spec:
               mountPath: /var/lib/peterrec/checkpoints
             {{- end }}
       volumes:
-        {{- include "peterrec.baseVolumes" $ | nindent 8 }}
+        {{- include "peterrec.baseVolumes" $root | nindent 8 }}
         {{- if .model }}
-        {{- include "peterrec.modelVolume" $ | nindent 8 }}
+        {{- include "peterrec.modelVolume" $root | nindent 8 }}
         {{- end }}
         {{- if eq .component "trainer" }}
         - name: checkpoints

@@ -1,0 +1,190 @@
+{{/*
+One role's Deployment. Arguments (dict):
+  ctx        the root context
+  component  ingest | serving | trainer
+  command    the peterrec subcommand (ingest, serve, train)
+  role       the role's values (replicas, autoscaling, resources, nodeSelector, tolerations, affinity, podAnnotations)
+  name       the Deployment's name
+  configMap  the role's ConfigMap (its PETERREC_<Section>__* variables)
+  task       (trainer) the task name, for labels
+  gpu        (trainer) the effective gpu values
+  model      mount the model volume
+  checkpointClaim (trainer) PVC for the checkpoint directory; empty = emptyDir
+*/}}
+{{- define "peterrec.deployment" -}}
+{{- $root := .ctx }}
+{{- $role := .role }}
+{{- $gpu := default (dict "enabled" false) .gpu }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .name }}
+  labels:
+    {{- include "peterrec.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+    {{- with .task }}
+    peterrec.io/task: {{ . | quote }}
+    {{- end }}
+spec:
+  {{- if eq .component "trainer" }}
+  # One trainer per task: two would train the same patch twice and race on its version numbers.
+  replicas: 1
+  strategy:
+    type: Recreate
+  {{- else if not $role.autoscaling.enabled }}
+  replicas: {{ $role.replicas }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "peterrec.componentSelectorLabels" (dict "ctx" $root "component" .component "task" .task) | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "peterrec.labels" $root | nindent 8 }}
+        app.kubernetes.io/component: {{ .component }}
+        {{- with .task }}
+        peterrec.io/task: {{ . | quote }}
+        {{- end }}
+      annotations:
+        {{- include "peterrec.configChecksums" (dict "ctx" $root "component" .component) | nindent 8 }}
+        {{- with $role.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "peterrec.serviceAccountName" $root }}
+      automountServiceAccountToken: false
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
+      # Kafka consumers leave their group and flush on SIGTERM; a trainer may be mid-checkpoint.
+      terminationGracePeriodSeconds: 60
+      containers:
+        - name: {{ .component }}
+          image: {{ if $gpu.enabled }}{{ include "peterrec.cudaImage" $root }}{{ else }}{{ include "peterrec.image" $root }}{{ end }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          args: [{{ .command | quote }}]
+          ports:
+            - name: http
+              containerPort: {{ $root.Values.config.Http.Port }}
+              protocol: TCP
+          envFrom:
+            {{- include "peterrec.envFrom" (dict "ctx" $root "configMap" .configMap) | nindent 12 }}
+          {{- include "peterrec.probes" $root | nindent 10 }}
+          resources:
+            {{- $resources := deepCopy (default dict $role.resources) }}
+            {{- if $gpu.enabled }}
+            {{- $limits := default dict $resources.limits }}
+            {{- $_ := set $limits $gpu.resourceName $gpu.count }}
+            {{- $_ := set $resources "limits" $limits }}
+            {{- end }}
+            {{- toYaml $resources | nindent 12 }}
+          securityContext:
+            {{- toYaml $root.Values.securityContext | nindent 12 }}
+          volumeMounts:
+            {{- include "peterrec.baseVolumeMounts" $root | nindent 12 }}
+            {{- if .model }}
+            - name: model
+              mountPath: {{ $root.Values.model.mountPath }}
+              readOnly: true
+            {{- end }}
+            {{- if eq .component "trainer" }}
+            - name: checkpoints
+              mountPath: /var/lib/peterrec/checkpoints
+            {{- end }}
+      volumes:
+        {{- include "peterrec.baseVolumes" $root | nindent 8 }}
+        {{- if .model }}
+        {{- include "peterrec.modelVolume" $root | nindent 8 }}
+        {{- end }}
+        {{- if eq .component "trainer" }}
+        - name: checkpoints
+          {{- if .checkpointClaim }}
+          persistentVolumeClaim:
+            claimName: {{ .checkpointClaim }}
+          {{- else }}
+          emptyDir: {}
+          {{- end }}
+        {{- end }}
+      {{- $nodeSelector := merge (deepCopy (default dict $role.nodeSelector)) (ternary (default dict $gpu.nodeSelector) dict $gpu.enabled) }}
+      {{- with $nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- $tolerations := concat (default list $role.tolerations) (ternary (default list $gpu.tolerations) list $gpu.enabled) }}
+      {{- with $tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $role.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end }}
+
+{{/* The Service that exposes a role's /metrics (for the ServiceMonitor); the roles serve nothing else. */}}
+{{- define "peterrec.metricsService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .name }}
+  labels:
+    {{- include "peterrec.labels" .ctx | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+    peterrec.io/metrics: "true"
+spec:
+  clusterIP: None
+  selector:
+    {{- include "peterrec.componentSelectorLabels" (dict "ctx" .ctx "component" .component "task" .task) | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ .ctx.Values.config.Http.Port }}
+      targetPort: http
+      protocol: TCP
+{{- end }}
+
+{{/* HorizontalPodAutoscaler and PodDisruptionBudget of a scaled role (ingest, serving). */}}
+{{- define "peterrec.scaling" -}}
+{{- $role := .role }}
+{{- if $role.autoscaling.enabled }}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ .name }}
+  labels:
+    {{- include "peterrec.labels" .ctx | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ .name }}
+  minReplicas: {{ $role.autoscaling.minReplicas }}
+  maxReplicas: {{ $role.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $role.autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
+{{- if $role.pdb.enabled }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ .name }}
+  labels:
+    {{- include "peterrec.labels" .ctx | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  maxUnavailable: {{ $role.pdb.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "peterrec.componentSelectorLabels" (dict "ctx" .ctx "component" .component) | nindent 6 }}
+{{- end }}
+{{- end }}

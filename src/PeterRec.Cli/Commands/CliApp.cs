@@ -16,6 +16,9 @@ public static class CliApp
         root.Subcommands.Add(DevBrokerCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(ProduceCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(RecsCommand.Create());
         root.Subcommands.Add(BenchPipelineCommand.Create());
         return root;
     }

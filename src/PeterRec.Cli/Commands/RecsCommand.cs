@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using PeterRec.Common.Redis;
+using PeterRec.Serving.Hosting;
+using StackExchange.Redis;
+
+namespace PeterRec.Cli.Commands;
+
+/// <summary><c>peterrec recs USER</c>: prints a user's recommendations for a task as Serving wrote them.</summary>
+public static class RecsCommand
+{
+    public static Command Create()
+    {
+        var user = new Argument<string>("user") { Description = "User id" };
+        var task = new Option<string>("--task") { Description = "Task", DefaultValueFactory = _ => "rec" };
+        var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT (Redis:Configuration)" };
+        var prefix = new Option<string?>("--key-prefix") { Description = "Redis key prefix (Redis:KeyPrefix)" };
+        var json = new Option<bool>("--json") { Description = "Print the stored JSON value as is" };
+        var cmd = new Command("recs", "Print a user's recommendations from Redis") { user, task, redis, prefix, json };
+        cmd.SetAction(async (r, _) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (r.GetValue(redis) is { } rc) overrides["Redis:Configuration"] = rc;
+            if (r.GetValue(prefix) is { } p) overrides["Redis:KeyPrefix"] = p;
+            var config = new ConfigurationBuilder().AddEnvironmentVariables("PETERREC_").AddInMemoryCollection(overrides).Build();
+            var o = config.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+            try
+            {
+                var key = new RedisKeys(o.KeyPrefix).Recs(r.GetValue(user)!, r.GetValue(task)!);
+                using var connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.BuildConfiguration(o));
+                var value = await connection.GetDatabase().StringGetAsync(key);
+                if (value.IsNull)
+                {
+                    await Console.Error.WriteLineAsync($"no recommendations at {key}");
+                    return 1;
+                }
+                if (r.GetValue(json)) { Console.WriteLine((string?)value); return 0; }
+                var recs = RecsValue.Parse((byte[])value!);
+                Console.WriteLine($"user {recs.User}  task {recs.Task}  patch v{recs.Version} (step {recs.Step})  " +
+                                  $"written {DateTimeOffset.FromUnixTimeMilliseconds(recs.Ts):O}  newest click {DateTimeOffset.FromUnixTimeMilliseconds(recs.ClickTs):O}");
+                for (int i = 0; i < recs.Items.Count; i++) Console.WriteLine($"{i + 1,4}  {recs.Items[i].Id,-24} {recs.Items[i].Score,10:F4}");
+                return 0;
+            }
+            catch (Exception e) when (e is RedisException or ArgumentException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+}

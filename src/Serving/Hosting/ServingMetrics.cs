@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using PeterRec.Common.Hosting;
+
+namespace PeterRec.Serving.Hosting;
+
+/// <summary>The Serving role's instruments on the shared <c>PeterRec</c> meter (labels: task, outcome; never users).</summary>
+public sealed class ServingMetrics
+{
+    private readonly Counter<long> _users, _swaps;
+    private readonly Histogram<double> _freshness, _forward;
+    private readonly Histogram<long> _batch;
+    private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
+
+    public ServingMetrics(PeterRecMetrics shared)
+    {
+        Shared = shared;
+        var meter = shared.Meter;
+        _users = meter.CreateCounter<long>("peterrec.serving.users", "{user}", "Users whose recommendations were written, by task; outcome no_patch when the task had none yet");
+        _swaps = meter.CreateCounter<long>("peterrec.serving.patch.swaps", "{patch}", "Patch versions swapped into service");
+        _freshness = meter.CreateHistogram<double>("peterrec.serving.freshness", "s", "Newest click's event time to its recommendations written");
+        _forward = meter.CreateHistogram<double>("peterrec.serving.forward.duration", "s", "Backbone + patch forward and top-N of one task batch");
+        _batch = meter.CreateHistogram<long>("peterrec.serving.batch.size", "{user}", "Distinct users per scored batch");
+        meter.CreateObservableGauge("peterrec.serving.patch.version", () =>
+            _versions.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("task", kv.Key))), "{version}", "Patch version in service");
+    }
+
+    public PeterRecMetrics Shared { get; }
+
+    public void Users(string task, string outcome, long count) =>
+        _users.Add(count, new KeyValuePair<string, object?>("task", task), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void Scored(string task, int users, TimeSpan forward)
+    {
+        _batch.Record(users, new KeyValuePair<string, object?>("task", task));
+        _forward.Record(forward.TotalSeconds, new KeyValuePair<string, object?>("task", task));
+    }
+
+    public void Fresh(double seconds) => _freshness.Record(seconds);
+
+    public void Swapped(string task, long version)
+    {
+        _versions[task] = version;
+        _swaps.Add(1, new KeyValuePair<string, object?>("task", task));
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PeterRec.Common.Contracts;
+using PeterRec.Common.Hosting;
+using PeterRec.Common.Kafka;
+using PeterRec.Serving.Scoring;
+using PeterRec.Trainer.Publishing;
+
+namespace PeterRec.Serving.Hosting;
+
+/// <summary>
+/// Runs the Serving role: loads patches, consumes changed users (shared group), and watches for new patch versions
+/// two ways: announcements on the patches topic (a private group per process, from the latest offset, since every
+/// server needs every announcement) and a poll of the latest pointers every <see cref="ServingOptions.PatchPollMs"/>
+/// (covers announcements missed while starting or lost). A fatal consumer error stops the process (exit 1).
+/// </summary>
+public sealed class ServingWorker(
+    KafkaClientFactory kafka,
+    IOptions<ServingOptions> options,
+    IOptions<TopicOptions> topics,
+    ChangedUserHandler handler,
+    PatchRegistry patches,
+    KafkaConsumerRegistry registry,
+    PeterRecMetrics metrics,
+    IHostApplicationLifetime lifetime,
+    ILogger<ServingWorker> logger) : IHostedService
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<(KafkaConsumeLoop Loop, IDisposable Registration)> _loops = [];
+    private Task? _poller;
+
+    public IKafkaConsumerStatus? Consumer => _loops.Count > 0 ? _loops[0].Loop : null;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.Threads > 0) TorchSharp.torch.set_num_threads(o.Threads);
+        await RefreshAllAsync().ConfigureAwait(false);
+        Start(new KafkaConsumeLoop(
+            kafka.CreateConsumerConfig(o.GroupId),
+            new KafkaConsumeLoopOptions
+            {
+                Name = "serving", Topics = [topics.Value.ChangedUsers],
+                MaxBatchSize = o.MaxBatchSize, MaxBatchDelay = TimeSpan.FromMilliseconds(o.MaxBatchDelayMs),
+            },
+            handler.HandleAsync, logger, metrics));
+        var announcementGroup = $"{o.GroupId}-patches-{Guid.NewGuid():N}";
+        Start(new KafkaConsumeLoop(
+            kafka.CreateConsumerConfig(announcementGroup, AutoOffsetReset.Latest),
+            new KafkaConsumeLoopOptions { Name = "serving-patches", Topics = [topics.Value.Patches], MaxBatchSize = 100 },
+            OnAnnouncementsAsync, logger, metrics));
+        _poller = PollAsync(_stop.Token);
+        logger.LogInformation("Serving tasks {Tasks}: {Kafka}, changed users from {Topic} as group {Group}", string.Join(",", o.Tasks), kafka.Options, topics.Value.ChangedUsers, o.GroupId);
+    }
+
+    private void Start(KafkaConsumeLoop loop)
+    {
+        _loops.Add((loop, registry.Register(loop)));
+        loop.Start();
+        _ = loop.Completion.ContinueWith(t =>
+        {
+            if (!t.IsFaulted) return;
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }, TaskScheduler.Default);
+    }
+
+    private async Task OnAnnouncementsAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
+    {
+        var tasks = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in batch)
+        {
+            try
+            {
+                var note = JsonSerializer.Deserialize<PatchAnnouncement>(r.Message.Value, PatchPublisher.JsonOptions);
+                if (note is not null && options.Value.Tasks.Contains(note.Task)) tasks.Add(note.Task);
+            }
+            catch (JsonException e)
+            {
+                metrics.RecordError("serving", "invalid_announcement");
+                logger.LogWarning("Serving: ignoring announcement {Position}: {Reason}", r.TopicPartitionOffset, e.Message);
+            }
+        }
+        foreach (var task in tasks) await patches.RefreshAsync(task).ConfigureAwait(false);
+    }
+
+    private async Task PollAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.PatchPollMs));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false)) await RefreshAllAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task RefreshAllAsync()
+    {
+        foreach (var task in options.Value.Tasks)
+        {
+            try
+            {
+                await patches.RefreshAsync(task).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                metrics.RecordError("serving", "patch_poll");
+                logger.LogWarning("Serving: could not check task {Task}'s latest patch: {Reason}", task, e.Message);
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_poller is not null) await _poller.ConfigureAwait(false);
+        foreach (var (loop, registration) in _loops)
+        {
+            await loop.StopAsync().ConfigureAwait(false);
+            registration.Dispose();
+        }
+    }
+}
+
+/// <summary>Ready once every task has a validated patch in service ("model loaded").</summary>
+public sealed class ServingModelHealthCheck(IOptions<ServingOptions> options, PatchRegistry patches) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var missing = options.Value.Tasks.Where(t => patches.Current(t) is null).ToList();
+        var loaded = string.Join(", ", options.Value.Tasks.Select(t => $"{t}=v{patches.Current(t)?.Version.ToString() ?? "-"}"));
+        return Task.FromResult(missing.Count == 0
+            ? HealthCheckResult.Healthy($"model loaded: {loaded}")
+            : HealthCheckResult.Unhealthy($"no patch yet for {string.Join(", ", missing)} ({loaded})"));
+    }
+}

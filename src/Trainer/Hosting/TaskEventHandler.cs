@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PeterRec.Common.Contracts;
+using PeterRec.Common.Redis;
+using PeterRec.Trainer.Online;
+using PeterRec.Trainer.Publishing;
+
+namespace PeterRec.Trainer.Hosting;
+
+/// <summary>
+/// One consumed batch of task events: join with click windows, score-then-train, checkpoint, publish when due.
+/// </summary>
+/// <remarks>
+/// Delivery: the consume loop stores a batch's offsets only after this returns, and this returns only after the
+/// checkpoint covering the batch is on disk (fsync + rename). The checkpoint also records, per partition, the next
+/// offset it covers; records below it are skipped, so a batch redelivered after a crash (checkpoint written, offsets
+/// not yet committed) is not trained twice. If the checkpoint directory is lost, training restarts from a fresh patch
+/// at the committed offsets.
+/// Patch versions: the version is raised and checkpointed first, then published; if publishing fails the batch is
+/// retried and the pending version is published (from the checkpointed state) before anything new is trained, so a
+/// version number never names two different patches.
+/// Windows are read as they are now and cut to the clicks at or before the event's ts ("as of that moment"; a click
+/// that has already scrolled out of a full window is gone).
+/// </remarks>
+public sealed class TaskEventHandler(
+    IOptions<TrainerOptions> options,
+    WindowStore windows,
+    PatchPublisher publisher,
+    TrainerMetrics metrics,
+    ILogger<TaskEventHandler> logger) : IDisposable
+{
+    private readonly TrainerOptions _o = options.Value;
+    private readonly Dictionary<string, long> _covered = new(StringComparer.Ordinal);
+    private readonly Stopwatch _sincePublish = Stopwatch.StartNew();
+    private OnlineLearner? _learner;
+    private long _publishedVersion;
+    private long _stepAtPublish;
+
+    public OnlineLearner? Learner => _learner;
+
+    public string CheckpointPath => LearnerCheckpoint.PathFor(_o.CheckpointDir, _o.Task);
+
+    /// <summary>Loads the backbone and, if present, the checkpoint; publishes a version the checkpoint has but Redis lacks.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var learner = OnlineLearner.Create(_o.ToLearnerSettings(), _o.BackboneDir);
+        if (File.Exists(CheckpointPath))
+        {
+            var header = LearnerCheckpoint.Load(CheckpointPath, learner);
+            foreach (var (tp, next) in header.Offsets) _covered[tp] = next;
+            logger.LogInformation("Trainer {Task}: resumed from {Path} at step {Step}, version {Version}, {Labels} targets",
+                _o.Task, CheckpointPath, learner.Step, learner.Version, learner.Targets.Count);
+        }
+        else
+        {
+            logger.LogInformation("Trainer {Task}: no checkpoint at {Path}; starting a fresh patch over {Backbone}", _o.Task, CheckpointPath, _o.BackboneDir);
+        }
+        _learner = learner;
+        _stepAtPublish = learner.Step;
+        metrics.Track(learner);
+        _publishedVersion = await publisher.LatestAsync(_o.Task).ConfigureAwait(false);
+        await PublishPendingAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
+    {
+        var learner = _learner ?? throw new InvalidOperationException("the trainer has not started");
+        await PublishPendingAsync(ct).ConfigureAwait(false);
+
+        var events = new List<TaskEvent>(batch.Count);
+        long redelivered = 0, invalid = 0, otherTask = 0;
+        foreach (var r in batch)
+        {
+            if (r.Offset.Value < _covered.GetValueOrDefault(Key(r.TopicPartition))) { redelivered++; continue; }
+            var parsed = TaskEvent.Parse(r.Message.Value);
+            if (!parsed.IsValid)
+            {
+                invalid++;
+                logger.LogWarning("Trainer {Task}: skipping {Position}: {Reason}", _o.Task, r.TopicPartitionOffset, parsed.Describe());
+                continue;
+            }
+            if (parsed.Value!.Task != _o.Task) { otherTask++; continue; }
+            events.Add(parsed.Value);
+        }
+        metrics.Event(_o.Task, "redelivered", redelivered);
+        metrics.Event(_o.Task, "invalid", invalid);
+        metrics.Event(_o.Task, "other_task", otherTask);
+        if (invalid > 0) metrics.Shared.RecordError("trainer", "invalid_event", invalid);
+
+        if (events.Count > 0)
+        {
+            var users = events.Select(e => e.User).Distinct(StringComparer.Ordinal).ToList();
+            var read = await windows.ReadManyAsync(users).ConfigureAwait(false);
+            var byUser = users.Zip(read).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+            var examples = events.Select(e => new LabeledExample(
+                learner.EncodeSource(byUser[e.User].Where(w => w.Ts <= e.Ts).Select(w => w.Item)), e.Label)).ToList();
+            var result = learner.Learn(examples);
+            metrics.Learned(_o.Task, result);
+        }
+
+        foreach (var r in batch)
+        {
+            var key = Key(r.TopicPartition);
+            _covered[key] = Math.Max(_covered.GetValueOrDefault(key), r.Offset.Value + 1);
+        }
+        var due = learner.Step > _stepAtPublish
+                  && (learner.Step - _stepAtPublish >= _o.PublishEverySteps || _sincePublish.Elapsed.TotalSeconds >= _o.PublishEverySeconds);
+        if (due) learner.Version++;
+        var clock = Stopwatch.StartNew();
+        LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
+        metrics.Checkpointed(_o.Task, clock.Elapsed);
+        if (due) await PublishPendingAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task PublishPendingAsync(CancellationToken ct)
+    {
+        var learner = _learner!;
+        if (learner.Version <= _publishedVersion) return;
+        await publisher.PublishAsync(_o.Task, learner.Version, learner.ExportPatch(), ct).ConfigureAwait(false);
+        _publishedVersion = learner.Version;
+        _stepAtPublish = learner.Step;
+        _sincePublish.Restart();
+        metrics.Published(_o.Task);
+        var w = learner.Meter.Window;
+        logger.LogInformation("Trainer {Task}: published version {Version} at step {Step}; prequential {Metric} {Value:F4} over the last {Count} events",
+            _o.Task, learner.Version, learner.Step, learner.Settings.IsClassification ? "accuracy" : "HR@5", learner.Settings.IsClassification ? w.Accuracy : w.Hr, w.Count);
+    }
+
+    private static string Key(TopicPartition tp) => $"{tp.Topic}/{tp.Partition.Value}";
+
+    public void Dispose() => _learner?.Dispose();
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using PeterRec.Common.Hosting;
+using PeterRec.Common.Kafka;
+using PeterRec.Common.Redis;
+using PeterRec.Trainer.Publishing;
+
+namespace PeterRec.Trainer.Hosting;
+
+/// <summary>Builds the Trainer role: service defaults, Kafka, Redis, the learner, /healthz, /readyz, /metrics.</summary>
+public static class TrainerHost
+{
+    /// <param name="overrides">Configuration keys set last (command-line options): <c>Trainer:Task</c>, ...</param>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = ServiceDefaults.CreateRoleBuilder(args, overrides);
+        builder.AddPeterRecServiceDefaults("peterrec-trainer");
+        builder.Services.AddTrainer();
+        var app = builder.Build();
+        app.MapPeterRecDefaultEndpoints();
+        return app;
+    }
+
+    public static IServiceCollection AddTrainer(this IServiceCollection services)
+    {
+        services.AddOptions<TrainerOptions>().BindConfiguration(TrainerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddPeterRecKafka();
+        services.AddPeterRecRedis();
+        services.AddSingleton<TrainerMetrics>();
+        services.AddSingleton<PatchPublisher>();
+        services.AddSingleton<TaskEventHandler>();
+        services.AddSingleton<TrainerWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrainerWorker>());
+        services.AddHealthChecks().AddCheck<TrainerModelHealthCheck>("model", tags: [HealthTags.Ready]);
+        return services;
+    }
+}

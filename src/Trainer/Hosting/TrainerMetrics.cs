@@ -1,0 +1,74 @@
+using System.Diagnostics.Metrics;
+using PeterRec.Common.Hosting;
+using PeterRec.Trainer.Online;
+
+namespace PeterRec.Trainer.Hosting;
+
+/// <summary>The Trainer's instruments on the shared <c>PeterRec</c> meter; labels are low-cardinality (task, outcome).</summary>
+public sealed class TrainerMetrics
+{
+    private readonly Counter<long> _steps, _events, _publishes;
+    private readonly Histogram<double> _loss, _checkpoint;
+    private readonly Histogram<long> _stepBatch;
+    private OnlineLearner? _learner;
+
+    public TrainerMetrics(PeterRecMetrics shared)
+    {
+        Shared = shared;
+        var meter = shared.Meter;
+        _steps = meter.CreateCounter<long>("peterrec.trainer.steps", "{step}", "Optimizer steps");
+        _events = meter.CreateCounter<long>("peterrec.trainer.events", "{event}",
+            "Task events by outcome: trained, refused (target table full / unknown class), other_task, invalid, redelivered");
+        _publishes = meter.CreateCounter<long>("peterrec.trainer.publishes", "{patch}", "Patch versions published");
+        _loss = meter.CreateHistogram<double>("peterrec.trainer.loss", "1", "Mean training loss per consumed batch");
+        _checkpoint = meter.CreateHistogram<double>("peterrec.trainer.checkpoint.duration", "s", "Time to write a checkpoint durably");
+        _stepBatch = meter.CreateHistogram<long>("peterrec.trainer.step.batch.size", "{event}", "Events per consumed batch that were trained on");
+        meter.CreateObservableGauge("peterrec.trainer.patch.version", () => Observe(l => l.Version), "{version}", "Newest patch version");
+        meter.CreateObservableGauge("peterrec.trainer.prequential", ObservePrequential, "1",
+            "Prequential (score-then-train) quality: metric = hr_5 | mrr_5 | accuracy, over = window | total");
+    }
+
+    public PeterRecMetrics Shared { get; }
+
+    public void Track(OnlineLearner learner) => _learner = learner;
+
+    public void Learned(string task, LearnResult result)
+    {
+        var t = Task(task);
+        if (result.Steps > 0) { _steps.Add(result.Steps, t); _loss.Record(result.MeanLoss, t); _stepBatch.Record(result.Trained, t); }
+        Event(task, "trained", result.Trained);
+        Event(task, "refused", result.Refused);
+    }
+
+    public void Event(string task, string outcome, long count)
+    {
+        if (count > 0) _events.Add(count, Task(task), new KeyValuePair<string, object?>("outcome", outcome));
+    }
+
+    public void Published(string task) => _publishes.Add(1, Task(task));
+
+    public void Checkpointed(string task, TimeSpan duration) => _checkpoint.Record(duration.TotalSeconds, Task(task));
+
+    private static KeyValuePair<string, object?> Task(string task) => new("task", task);
+
+    private IEnumerable<Measurement<long>> Observe(Func<OnlineLearner, long> read)
+    {
+        if (_learner is { } l) yield return new Measurement<long>(read(l), Task(l.Settings.Task));
+    }
+
+    private IEnumerable<Measurement<double>> ObservePrequential()
+    {
+        if (_learner is not { } l) yield break;
+        foreach (var (over, totals) in new[] { ("window", l.Meter.Window), ("total", l.Meter.Total) })
+        {
+            if (totals.Count == 0) continue;
+            KeyValuePair<string, object?>[] Tags(string metric) => [Task(l.Settings.Task), new("metric", metric), new("over", over)];
+            if (l.Settings.IsClassification) yield return new Measurement<double>(totals.Accuracy, Tags("accuracy"));
+            else
+            {
+                yield return new Measurement<double>(totals.Hr, Tags("hr_5"));
+                yield return new Measurement<double>(totals.Mrr, Tags("mrr_5"));
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using PeterRec.Common.Contracts;
+using PeterRec.Common.Redis;
+using PeterRec.Serving.Hosting;
+using PeterRec.Serving.Scoring;
+using PeterRec.Streaming.Tests.Infrastructure;
+using PeterRec.Trainer.Hosting;
+using StackExchange.Redis;
+
+namespace PeterRec.Streaming.Tests.Online;
+
+/// <summary>In-process Trainer and Serving roles over real TCP to the mock cluster and Redis, plus stream helpers.</summary>
+public static class OnlineRuns
+{
+    public static Dictionary<string, string?> Base(string bootstrap, string redis, string prefix) => new()
+    {
+        ["Kafka:BootstrapServers"] = bootstrap,
+        ["Redis:Configuration"] = redis,
+        ["Redis:KeyPrefix"] = prefix,
+        ["Redis:RecsTtlSeconds"] = "600",
+        ["Http:Port"] = "0",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public static async Task<WebApplication> StartTrainerAsync(Dictionary<string, string?> config, string backbone, string checkpoints, string task = "rec")
+    {
+        config["Trainer:BackboneDir"] = backbone;
+        config["Trainer:CheckpointDir"] = checkpoints;
+        config["Trainer:Task"] = task;
+        config["Trainer:Device"] = "cpu";
+        config["Trainer:MicroBatch"] = "32";
+        config["Trainer:LearningRate"] = "0.03";
+        config["Trainer:MaxTargets"] = "100";
+        config["Trainer:BatchEvents"] = "256";
+        config["Trainer:BatchDelayMs"] = "100";
+        config.TryAdd("Trainer:PublishEverySteps", "10");
+        var app = TrainerHost.Build([], config);
+        await app.StartAsync();
+        return app;
+    }
+
+    public static async Task<WebApplication> StartServingAsync(Dictionary<string, string?> config, string backbone, string[] tasks, int pollMs)
+    {
+        config["Serving:BackboneDir"] = backbone;
+        config["Serving:Device"] = "cpu";
+        config["Serving:TopN"] = "5";
+        config["Serving:PatchPollMs"] = pollMs.ToString();
+        for (int i = 0; i < tasks.Length; i++) config[$"Serving:Tasks:{i}"] = tasks[i];
+        var app = ServingHost.Build([], config);
+        await app.StartAsync();
+        return app;
+    }
+
+    public static TaskEventHandler Trainer(this WebApplication app) => app.Services.GetRequiredService<TaskEventHandler>();
+
+    public static PatchRegistry Patches(this WebApplication app) => app.Services.GetRequiredService<PatchRegistry>();
+
+    public static async Task StopAsync(this WebApplication app)
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    /// <summary>Writes a user's click window the way Ingest does (oldest first, "ts:item").</summary>
+    public static Task WriteWindowAsync(IDatabase db, RedisKeys keys, string user, IReadOnlyList<string> items, long firstTs)
+    {
+        var key = keys.Window(user);
+        return Task.WhenAll(
+            db.KeyDeleteAsync(key),
+            db.ListRightPushAsync(key, [.. items.Select((item, i) => (RedisValue)new WindowEntry(item, firstTs + i).Encode())]));
+    }
+
+    public static Task ProduceAsync(TestKafka kafka, string topic, IEnumerable<(string Key, byte[] Value)> records) =>
+        Task.WhenAll(records.Select(r => kafka.Producer.ProduceAsync(topic, new Message<string, byte[]> { Key = r.Key, Value = r.Value })));
+
+    public const long T0 = 1_750_000_000_000;
+}

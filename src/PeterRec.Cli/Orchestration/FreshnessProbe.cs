@@ -85,14 +85,17 @@ public sealed class FreshnessProbe : IAsyncDisposable
     {
         try
         {
-            var db = redis.GetDatabase();
-            var reply = (RedisResult[])(await db.ExecuteAsync("CONFIG", "GET", "notify-keyspace-events"))!;
-            var current = reply.Length > 1 ? (string?)reply[1] ?? "" : "";
-            if ((current.Contains('K') && (current.Contains('$') || current.Contains('A')))) return null;
-            await db.ExecuteAsync("CONFIG", "SET", "notify-keyspace-events", current + "K$");
+            foreach (var endpoint in redis.GetEndPoints())
+            {
+                var server = redis.GetServer(endpoint);
+                var pairs = await server.ConfigGetAsync("notify-keyspace-events");
+                var current = pairs.Length > 0 ? pairs[0].Value : "";
+                if (current.Contains('K') && (current.Contains('$') || current.Contains('A'))) continue;
+                await server.ConfigSetAsync("notify-keyspace-events", current + "K$");
+            }
             return null;
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or RedisCommandException)
         {
             return $"keyspace notifications are off and could not be enabled ({e.Message})";
         }

@@ -9,13 +9,20 @@ namespace PeterRec.Cli.Orchestration;
 /// </summary>
 public sealed class ProgressView
 {
-    private readonly bool _live = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    private readonly bool _live;
     private readonly TimeSpan _plainEvery;
+    private readonly TextWriter _out;
     private RunProgress? _previous;
-    private TimeSpan _lastPlain = TimeSpan.MinValue;
+    private TimeSpan? _lastPlain;
     private double _produceRate, _ingestRate;
 
-    public ProgressView(TimeSpan plainEvery) => _plainEvery = plainEvery;
+    /// <param name="quiet">Plain lines on stderr, never a live table: stdout is kept for machine-readable output.</param>
+    public ProgressView(TimeSpan plainEvery, bool quiet = false)
+    {
+        _plainEvery = plainEvery;
+        _live = !quiet && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        _out = quiet ? Console.Error : Console.Out;
+    }
 
     public bool IsLive => _live;
 
@@ -41,9 +48,9 @@ public sealed class ProgressView
     private void Update(RunProgress p)
     {
         Rates(p);
-        if (p.Elapsed - _lastPlain < _plainEvery && !p.Drained) return;
+        if (_lastPlain is { } shown && p.Elapsed - shown < _plainEvery && !p.Drained) return;
         _lastPlain = p.Elapsed;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{p.Elapsed.TotalSeconds,5:F0}s] produced {p.Clicks + p.TaskEvents} ({_produceRate:F0}/s) | ingested {p.Ingested:F0} ({_ingestRate:F0}/s) " +
             $"lag {p.IngestLag + p.TrainerLag + p.ServingLag:F0} | train steps {p.TrainSteps:F0} labels {p.LabelsTrained:F0} " +
             $"preq {Fmt(p.PrequentialWindow, "F3")} | patch v{Fmt(p.TrainerPatchVersion, "F0")} served v{Fmt(p.ServingPatchVersion, "F0")} " +

@@ -17,7 +17,10 @@ public static class RunPipeline
     {
         var wall = Stopwatch.StartNew();
         await using var stack = await RunStack.StartAsync(s, log, ct);
-        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConfiguration);
+        // Admin: the freshness probe may need CONFIG SET to turn keyspace notifications on.
+        var redisOptions = ConfigurationOptions.Parse(stack.RedisConfiguration);
+        redisOptions.AllowAdmin = true;
+        using var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
         var keys = new RedisKeys(s.KeyPrefix);
         var (probe, problem) = await FreshnessProbe.StartAsync(redis, keys, s.Task);
         if (problem is not null) log($"freshness: {problem}; falling back to Serving's histogram (bucket-interpolated)");

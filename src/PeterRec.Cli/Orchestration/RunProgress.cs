@@ -40,11 +40,14 @@ public sealed record RunProgress
     public double UsersWritten { get; init; }
     public double? FreshnessP99Ms { get; init; }
 
-    /// <summary>Every role has consumed everything offered, and Serving runs the trainer's newest patch.</summary>
+    /// <summary>
+    /// Every role has consumed everything offered, and Serving runs the trainer's newest patch (version 0 = none
+    /// published yet: the trainer publishes only when a batch arrives, so steps short of a version stay unpublished).
+    /// </summary>
     public bool Drained =>
         ReplayDone && Ingested + DeadLetters + LateDropped >= Clicks && LabelsSeen >= TaskEvents
         && IngestLag == 0 && TrainerLag == 0 && ServingLag == 0
-        && (TrainerPatchVersion is null || TrainerPatchVersion == ServingPatchVersion);
+        && (TrainerPatchVersion is null or 0 || TrainerPatchVersion == ServingPatchVersion);
 
     public static RunProgress From(TimeSpan elapsed, ReplayStream replay, bool replayDone, string task, string metric,
         MetricsSnapshot ingest, MetricsSnapshot trainer, MetricsSnapshot serving, double? freshnessP99Ms)

@@ -41,7 +41,8 @@ public static class BenchPipelineCommand
         cmd.Validators.Add(r =>
         {
             if (r.GetValue(stage) is { } s && s is not ("ingest" or "serve" or "freshness")) r.AddError($"--stage '{s}': expected ingest, serve or freshness");
-            if (r.GetValue(rate) <= 0) r.AddError("--rate must be > 0");
+            // Unspecified options read as 0 here (defaults apply later): only an explicit rate is checked.
+            if (r.GetResult(rate) is { Implicit: false } && r.GetValue(rate) <= 0) r.AddError("--rate must be > 0");
         });
         cmd.SetAction(async (parseResult, ct) =>
         {

@@ -82,15 +82,17 @@ public sealed class RoleProcess : IDisposable
         return (hostName == "dotnet" ? host! : "dotnet", [dll]);
     }
 
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    /// <summary>The exit code, or -1 on timeout; <paramref name="ct"/> cancels the wait (the caller stops the process).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken ct = default)
     {
-        using var cts = new CancellationTokenSource(timeout);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
         try
         {
             await _process.WaitForExitAsync(cts.Token);
             return _process.ExitCode;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return -1;
         }

@@ -139,7 +139,16 @@ public sealed class RunStack : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         using var pretrain = RoleProcess.Start("pretrain",
             ["pretrain", "--data", pretrainData, "--out", Backbone, "--emb", $"{_s.Channels}", "--epochs", $"{_s.PretrainEpochs}", "--patience", "100"], LogDir);
-        var code = await pretrain.WaitForExitAsync(TimeSpan.FromMinutes(30));
+        int code;
+        try
+        {
+            code = await pretrain.WaitForExitAsync(TimeSpan.FromMinutes(30), ct);
+        }
+        catch (OperationCanceledException)
+        {
+            await pretrain.StopAsync(TimeSpan.FromSeconds(5));
+            throw;
+        }
         if (code != 0) throw new InvalidOperationException($"pretrain failed (exit {code}):\n{pretrain.Tail()}");
         _log($"pretrain: done in {clock.Elapsed.TotalSeconds:F0} s");
     }

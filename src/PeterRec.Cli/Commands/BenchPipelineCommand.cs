@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
+using PeterRec.Cli.Orchestration;
 using PeterRec.Cli.Produce;
 using PeterRec.Common.Contracts;
 using PeterRec.Common.Redis;
@@ -14,7 +15,8 @@ using StackExchange.Redis;
 namespace PeterRec.Cli.Commands;
 
 /// <summary>
-/// <c>peterrec bench-pipeline --stage ingest</c>: end-to-end ingest throughput. Per run: a fresh in-process mock
+/// <c>peterrec bench-pipeline --stage ingest|serve|freshness</c>; serve and freshness: see <see cref="BenchServeStage"/>
+/// and <see cref="BenchFreshnessStage"/>. Ingest: end-to-end ingest throughput. Per run: a fresh in-process mock
 /// cluster is filled with N synthetic clicks, then the timer runs from starting the Ingest role until every click's
 /// batch is durable in Redis (offsets stored). Prints one JSON line with the median over the runs.
 /// </summary>
@@ -22,7 +24,10 @@ public static class BenchPipelineCommand
 {
     public static Command Create()
     {
-        var stage = new Option<string>("--stage") { Description = "Pipeline stage to measure (ingest)", DefaultValueFactory = _ => "ingest" };
+        var stage = new Option<string>("--stage") { Description = "ingest (events/s into Redis), serve (users/s), freshness (click -> recs at --rate)", DefaultValueFactory = _ => "ingest" };
+        var rate = new Option<double>("--rate") { Description = "freshness: offered events/s", DefaultValueFactory = _ => 2000 };
+        var backbone = new Option<string?>("--backbone") { Description = "serve, freshness: backbone directory (default: the one `peterrec run` pretrained)" };
+        var threads = new Option<int>("--threads") { Description = "serve: libtorch threads of Serving", DefaultValueFactory = _ => 1 };
         var events = new Option<int>("--events") { Description = "Clicks per run", DefaultValueFactory = _ => 200_000 };
         var users = new Option<int>("--users") { Description = "Distinct users", DefaultValueFactory = _ => 10_000 };
         var runs = new Option<int>("--runs") { Description = "Runs; the median is reported", DefaultValueFactory = _ => 3 };
@@ -31,11 +36,13 @@ public static class BenchPipelineCommand
         var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT (default: PETERREC_TEST_REDIS, else a private redis-server)" };
         var cmd = new Command("bench-pipeline", "Measure a streaming stage end to end and print one JSON line")
         {
-            stage, events, users, runs, partitions, window, redis,
+            stage, events, users, runs, partitions, window, redis, rate, backbone, threads,
         };
         cmd.Validators.Add(r =>
         {
-            if (r.GetValue(stage) is { } s && s != "ingest") r.AddError("--stage: only 'ingest' is available (trainer and serving stages come with those roles)");
+            if (r.GetValue(stage) is { } s && s is not ("ingest" or "serve" or "freshness")) r.AddError($"--stage '{s}': expected ingest, serve or freshness");
+            // Unspecified options read as 0 here (defaults apply later): only an explicit rate is checked.
+            if (r.GetResult(rate) is { Implicit: false } && r.GetValue(rate) <= 0) r.AddError("--rate must be > 0");
         });
         cmd.SetAction(async (parseResult, ct) =>
         {
@@ -43,6 +50,23 @@ public static class BenchPipelineCommand
             {
                 await Console.Error.WriteLineAsync("--events, --users, --runs, --partitions and --window-size must be >= 1");
                 return 2;
+            }
+            if (parseResult.GetValue(stage) == "freshness")
+            {
+                try
+                {
+                    var result = await BenchFreshnessStage.RunAsync(parseResult.GetValue(rate), parseResult.GetValue(backbone),
+                        parseResult.GetValue(redis), 
+                        // --users is the stream's user count here only when given; the default suits the ingest stage.
+                        parseResult.GetResult(users) is { Implicit: false } ? parseResult.GetValue(users) : new RunSettings().StreamUsers, ct);
+                    Console.WriteLine(JsonSerializer.Serialize(result));
+                    return result["drained"] is true ? 0 : 1;
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or TimeoutException)
+                {
+                    await Console.Error.WriteLineAsync($"bench-pipeline: {e.Message}");
+                    return 2;
+                }
             }
             var redisConfig = parseResult.GetValue(redis) ?? Environment.GetEnvironmentVariable("PETERREC_TEST_REDIS");
             using var ownRedis = string.IsNullOrWhiteSpace(redisConfig) ? LocalRedisServer.Start() : null;
@@ -52,14 +76,33 @@ public static class BenchPipelineCommand
             var w = parseResult.GetValue(window);
             var results = new List<double>();
             var verified = true;
+            var serve = parseResult.GetValue(stage) == "serve";
+            var serveBackbone = parseResult.GetValue(backbone) ?? ".peterrec/run/backbone";
+            if (serve && !File.Exists(Path.Combine(serveBackbone, "config.json")))
+            {
+                await Console.Error.WriteLineAsync($"bench-pipeline: no backbone at {serveBackbone}; run `peterrec run` once or pass --backbone DIR");
+                return 2;
+            }
             for (var run = 0; run < parseResult.GetValue(runs) && !ct.IsCancellationRequested; run++)
             {
-                var (rate, ok) = await RunIngestOnce(n, u, w, parseResult.GetValue(partitions), redisConfig, run, ct);
-                results.Add(rate);
+                var (perSecond, ok) = serve
+                    ? await BenchServeStage.RunOnceAsync(serveBackbone, u, w, parseResult.GetValue(partitions), parseResult.GetValue(threads), redisConfig, run, ct)
+                    : await RunIngestOnce(n, u, w, parseResult.GetValue(partitions), redisConfig, run, ct);
+                results.Add(perSecond);
                 verified &= ok;
-                await Console.Error.WriteLineAsync($"bench-pipeline: run {run + 1}: {rate:F0} events/s, windows verified: {ok}");
+                await Console.Error.WriteLineAsync($"bench-pipeline: run {run + 1}: {perSecond:F0} {(serve ? "users" : "events")}/s, verified: {ok}");
             }
             var sorted = results.Order().ToList();
+            if (serve)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["stage"] = "serve", ["users"] = u, ["window"] = w, ["threads"] = parseResult.GetValue(threads),
+                    ["runs_users_per_s"] = results.Select(r => Math.Round(r)).ToArray(), ["users_per_s"] = Math.Round(sorted[sorted.Count / 2]),
+                    ["recs_verified"] = verified, ["processors"] = Environment.ProcessorCount,
+                }));
+                return verified ? 0 : 1;
+            }
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["stage"] = "ingest", ["events"] = n, ["users"] = u, ["partitions"] = parseResult.GetValue(partitions), ["window"] = w,

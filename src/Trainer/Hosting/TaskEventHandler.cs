@@ -62,6 +62,23 @@ public sealed class TaskEventHandler(
         metrics.Track(learner);
         _publishedVersion = await publisher.LatestAsync(_o.Task).ConfigureAwait(false);
         await PublishPendingAsync(ct).ConfigureAwait(false);
+        await LoadBaselineAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The publish gate compares with what serving has: the latest published patch, read back from Redis.</summary>
+    private async Task LoadBaselineAsync()
+    {
+        if (_publishedVersion == 0) return;
+        try
+        {
+            var blob = await publisher.ReadAsync(_o.Task, _publishedVersion).ConfigureAwait(false);
+            if (blob is null) { logger.LogWarning("Trainer {Task}: published version {Version} is gone from Redis; the publish gate has no baseline until the next publish", _o.Task, _publishedVersion); return; }
+            _learner!.SetPublishedBaseline(PatchEnvelope.Read(blob, $"patch {_o.Task} v{_publishedVersion}").Tensors);
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("Trainer {Task}: cannot use published version {Version} as the gate's baseline: {Error}", _o.Task, _publishedVersion, e.Message);
+        }
     }
 
     public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
@@ -107,7 +124,7 @@ public sealed class TaskEventHandler(
         }
         var due = learner.Step > _stepAtPublish
                   && (learner.Step - _stepAtPublish >= _o.PublishEverySteps || _sincePublish.Elapsed.TotalSeconds >= _o.PublishEverySeconds);
-        if (due) learner.Version++;
+        if (due) due = Gate(learner);
         var clock = Stopwatch.StartNew();
         LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
         metrics.Checkpointed(_o.Task, clock.Elapsed);
@@ -122,10 +139,26 @@ public sealed class TaskEventHandler(
         _publishedVersion = learner.Version;
         _stepAtPublish = learner.Step;
         _sincePublish.Restart();
+        learner.MarkPublished();
         metrics.Published(_o.Task);
         var w = learner.Meter.Window;
         logger.LogInformation("Trainer {Task}: published version {Version} at step {Step}; prequential {Metric} {Value:F4} over the last {Count} events",
             _o.Task, learner.Version, learner.Step, learner.Settings.IsClassification ? "accuracy" : "HR@5", learner.Settings.IsClassification ? w.Accuracy : w.Hr, w.Count);
+    }
+
+    /// <summary>
+    /// Raises the version when the candidate passes the publish gate. A withheld candidate is not versioned (so no
+    /// version number is skipped or names an unpublished patch); training goes on and the next due point checks again.
+    /// </summary>
+    private bool Gate(OnlineLearner learner)
+    {
+        var verdict = learner.CheckCandidate();
+        if (verdict.Publish) { learner.Version++; return true; }
+        metrics.Withheld(_o.Task, verdict.Reason);
+        logger.LogWarning("Trainer {Task}: not publishing at step {Step}: {Verdict}", _o.Task, learner.Step, verdict);
+        _stepAtPublish = learner.Step;
+        _sincePublish.Restart();
+        return false;
     }
 
     private static string Key(TopicPartition tp) => $"{tp.Topic}/{tp.Partition.Value}";

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeterRec.Common.Contracts;
+using PeterRec.Common.Kafka;
 using PeterRec.Common.Redis;
 using PeterRec.Trainer.Online;
 using PeterRec.Trainer.Publishing;
@@ -28,6 +29,7 @@ public sealed class TaskEventHandler(
     IOptions<TrainerOptions> options,
     WindowStore windows,
     PatchPublisher publisher,
+    DeadLetterSink deadLetters,
     TrainerMetrics metrics,
     ILogger<TaskEventHandler> logger) : IDisposable
 {
@@ -88,6 +90,7 @@ public sealed class TaskEventHandler(
 
         var events = new List<TaskEvent>(batch.Count);
         long redelivered = 0, invalid = 0, otherTask = 0;
+        var deliveries = new List<Task>();
         foreach (var r in batch)
         {
             if (r.Offset.Value < _covered.GetValueOrDefault(Key(r.TopicPartition))) { redelivered++; continue; }
@@ -95,7 +98,7 @@ public sealed class TaskEventHandler(
             if (!parsed.IsValid)
             {
                 invalid++;
-                logger.LogWarning("Trainer {Task}: skipping {Position}: {Reason}", _o.Task, r.TopicPartitionOffset, parsed.Describe());
+                deliveries.Add(deadLetters.SendAsync("trainer", r, parsed.Reason, parsed.Detail!, ct));
                 continue;
             }
             if (parsed.Value!.Task != _o.Task) { otherTask++; continue; }
@@ -105,14 +108,26 @@ public sealed class TaskEventHandler(
         metrics.Event(_o.Task, "invalid", invalid);
         metrics.Event(_o.Task, "other_task", otherTask);
         if (invalid > 0) metrics.Shared.RecordError("trainer", "invalid_event", invalid);
+        if (invalid > 0) logger.LogWarning("Trainer {Task}: {Count} invalid task events sent to the dead-letter topic", _o.Task, invalid);
+        // Dead letters are durable before anything of this batch is checkpointed (and so before its offsets are stored).
+        await Task.WhenAll(deliveries).ConfigureAwait(false);
 
         if (events.Count > 0)
         {
             var users = events.Select(e => e.User).Distinct(StringComparer.Ordinal).ToList();
             var read = await windows.ReadManyAsync(users).ConfigureAwait(false);
             var byUser = users.Zip(read).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
-            var examples = events.Select(e => new LabeledExample(
-                learner.EncodeSource(byUser[e.User].Where(w => w.Ts <= e.Ts).Select(w => w.Item)), e.Label)).ToList();
+            var examples = new List<LabeledExample>(events.Count);
+            long noHistory = 0;
+            foreach (var e in events)
+            {
+                var history = byUser[e.User].Where(w => w.Ts <= e.Ts).Select(w => w.Item).ToList();
+                // Rule: an event of a user with no click at or before it (unknown user, expired window, label ahead
+                // of its clicks) has nothing to condition on; it is skipped and counted, not trained on a blank input.
+                if (history.Count == 0) { noHistory++; continue; }
+                examples.Add(new LabeledExample(learner.EncodeSource(history), e.Label));
+            }
+            metrics.Event(_o.Task, "no_history", noHistory);
             var result = learner.Learn(examples);
             metrics.Learned(_o.Task, result);
         }

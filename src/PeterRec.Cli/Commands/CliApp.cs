@@ -20,6 +20,7 @@ public static class CliApp
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RecsCommand.Create());
         root.Subcommands.Add(BenchPipelineCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         return root;
     }
 }

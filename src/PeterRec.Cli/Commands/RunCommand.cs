@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using PeterRec.Cli.Orchestration;
+
+namespace PeterRec.Cli.Commands;
+
+/// <summary>
+/// <c>peterrec run</c>: the whole system on one machine. Starts Redis and a dev broker unless given, pretrains a small
+/// backbone on synthetic data unless given, runs Ingest, Trainer and Serving as child processes, replays a stream with
+/// live progress, waits for the roles to catch up, prints a summary (JSON with <c>--summary FILE</c>), stops everything.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var d = new RunSettings();
+        var workDir = new Option<string>("--work-dir") { Description = "Logs, data, backbone, checkpoints, Redis files", DefaultValueFactory = _ => d.WorkDir };
+        var kafka = new Option<string?>("--kafka") { Description = "External Kafka bootstrap servers (default: start a dev broker)" };
+        var redis = new Option<string?>("--redis") { Description = "External Redis HOST:PORT (default: start a private redis-server)" };
+        var backbone = new Option<string?>("--backbone") { Description = "Pretrained backbone directory (default: pretrain a small one on synthetic data)" };
+        var data = new Option<string?>("--data") { Description = "Fine-tune CSV to replay (default: the synthetic benchmark's rec.csv)" };
+        var task = new Option<string>("--task") { Description = "Task of the replayed labels", DefaultValueFactory = _ => d.Task };
+        var prefix = new Option<string>("--key-prefix") { Description = "Redis key prefix", DefaultValueFactory = _ => d.KeyPrefix };
+        var rate = new Option<double>("--rate") { Description = "Offered events/s (clicks + labels); 0 = as fast as possible", DefaultValueFactory = _ => d.Rate };
+        var events = new Option<long>("--events") { Description = "Stop the replay after this many events; 0 = all", DefaultValueFactory = _ => d.Events };
+        var users = new Option<int>("--users") { Description = "Replay at most this many users; 0 = all", DefaultValueFactory = _ => d.Users };
+        var pretrainUsers = new Option<int>("--pretrain-users") { Description = "Synthetic pretrain users", DefaultValueFactory = _ => d.PretrainUsers };
+        var streamUsers = new Option<int>("--stream-users") { Description = "Synthetic stream users", DefaultValueFactory = _ => d.StreamUsers };
+        var epochs = new Option<int>("--epochs") { Description = "Pretrain epochs", DefaultValueFactory = _ => d.PretrainEpochs };
+        var channels = new Option<int>("--channels") { Description = "Backbone channels", DefaultValueFactory = _ => d.Channels };
+        var publish = new Option<int>("--publish-every-steps") { Description = "Trainer publishes a patch version every K steps", DefaultValueFactory = _ => d.PublishEverySteps };
+        var window = new Option<int>("--prequential-window") { Description = "Labels per prequential window", DefaultValueFactory = _ => d.PrequentialWindow };
+        var partitions = new Option<int>("--partitions") { Description = "Dev broker partitions per topic", DefaultValueFactory = _ => d.Partitions };
+        var threads = new Option<int>("--role-threads") { Description = "libtorch threads of trainer and serving each", DefaultValueFactory = _ => d.RoleThreads };
+        var drain = new Option<int>("--drain-timeout") { Description = "Seconds to wait for the roles to catch up after the replay", DefaultValueFactory = _ => 120 };
+        var fresh = new Option<bool>("--fresh") { Description = "Regenerate data and pretrain again even if the work dir has them" };
+        var summary = new Option<string?>("--summary") { Description = "Also write the summary as JSON to this file" };
+        var cmd = new Command("run", "Run the whole pipeline locally: Redis, broker, backbone, ingest, train, serve, a replayed stream, a summary")
+        {
+            workDir, kafka, redis, backbone, data, task, prefix, rate, events, users, pretrainUsers, streamUsers, epochs, channels,
+            publish, window, partitions, threads, drain, fresh, summary,
+        };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var settings = new RunSettings
+            {
+                WorkDir = r.GetValue(workDir)!, Kafka = r.GetValue(kafka), Redis = r.GetValue(redis), Backbone = r.GetValue(backbone),
+                Data = r.GetValue(data), Task = r.GetValue(task)!, KeyPrefix = r.GetValue(prefix)!, Rate = r.GetValue(rate),
+                Events = r.GetValue(events), Users = r.GetValue(users), PretrainUsers = r.GetValue(pretrainUsers),
+                StreamUsers = r.GetValue(streamUsers), PretrainEpochs = r.GetValue(epochs), Channels = r.GetValue(channels),
+                PublishEverySteps = r.GetValue(publish), PrequentialWindow = r.GetValue(window), Partitions = r.GetValue(partitions),
+                RoleThreads = r.GetValue(threads), DrainTimeout = TimeSpan.FromSeconds(r.GetValue(drain)), Fresh = r.GetValue(fresh),
+                SummaryFile = r.GetValue(summary),
+            };
+            return await RunAsync(settings, ct);
+        });
+        return cmd;
+    }
+
+    public static async Task<int> RunAsync(RunSettings settings, CancellationToken ct)
+    {
+        var problems = settings.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            foreach (var p in problems) await Console.Error.WriteLineAsync($"run: {p}");
+            return 2;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // SIGTERM must unwind like Ctrl-C so the children are stopped, not orphaned.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        var view = new ProgressView(TimeSpan.FromSeconds(3));
+        void Log(string line) => Console.Error.WriteLine($"run: {line}");
+        try
+        {
+            var summary = await RunPipeline.RunAsync(settings, view, Log, stop.Token);
+            var json = summary.ToJson();
+            if (settings.SummaryFile is { } file)
+            {
+                var dir = Path.GetDirectoryName(Path.GetFullPath(file));
+                if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+                await File.WriteAllTextAsync(file, json + "\n", CancellationToken.None);
+            }
+            Console.WriteLine(json);
+            return summary.Drained ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Log("interrupted; everything started was stopped");
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or Microsoft.Extensions.Options.OptionsValidationException or StackExchange.Redis.RedisConnectionException)
+        {
+            Log($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

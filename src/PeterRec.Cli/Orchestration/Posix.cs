@@ -1,0 +1,18 @@
+using System.Runtime.InteropServices;
+
+namespace PeterRec.Cli.Orchestration;
+
+/// <summary>Signals by pid. .NET's <c>Process.Kill</c> only sends SIGKILL; a graceful stop needs SIGTERM.</summary>
+internal static class Posix
+{
+    public const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>True if the signal was delivered (false: no such process or not ours).</summary>
+    public static bool Terminate(int pid) => pid > 0 && Kill(pid, SigTerm) == 0;
+
+    /// <summary>Signal 0 probes for existence without touching the process.</summary>
+    public static bool IsAlive(int pid) => pid > 0 && Kill(pid, 0) == 0;
+}

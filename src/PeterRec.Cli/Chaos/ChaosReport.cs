@@ -33,7 +33,7 @@ public sealed record ChaosReport
     public long PatchVersion { get; init; }
     public long RecsWritten { get; init; }
     /// <summary>Per role: RSS (MiB) at the first sample after warm-up and at the end.</summary>
-    public Dictionary<string, double[]> RssMiB { get; init; } = [];
+    [JsonPropertyName("rss_mib")] public Dictionary<string, double[]> RssMiB { get; init; } = [];
     public bool Passed { get; init; }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };

@@ -29,6 +29,8 @@ public sealed record ChaosReport
     public double MaxRecoverySeconds { get; init; }
     public double RedisOutageSeconds { get; init; }
     public double BrokerOutageSeconds { get; init; }
+    /// <summary>Roles whose /readyz said not ready at the end of the Redis outage.</summary>
+    public List<string> NotReadyDuringRedisOutage { get; init; } = [];
     public double DrainSeconds { get; init; }
     public long PatchVersion { get; init; }
     public long RecsWritten { get; init; }
@@ -48,7 +50,7 @@ public sealed record ChaosReport
         $"lost / duplicated        {Lost} / {Duplicated} (unexpected entries {Unexpected})",
         $"dead-lettered            expected {DeadLettersExpected}, received {DeadLettersReceived} ({DeadLettersDistinct} distinct, {DeadLettersMissing} missing)",
         $"kills / restarts         {Kills} kill -9 / {RestartsSurvived} restarts survived ({UnplannedExits} unplanned exits; slowest back in {MaxRecoverySeconds:F1} s)",
-        $"outages survived         redis {RedisOutageSeconds:F1} s, broker {BrokerOutageSeconds:F1} s",
+        $"outages survived         redis {RedisOutageSeconds:F1} s (not ready meanwhile: {string.Join(",", NotReadyDuringRedisOutage)}), broker {BrokerOutageSeconds:F1} s",
         $"drain                    {DrainSeconds:F1} s; patch version {PatchVersion}; recs keys {RecsWritten}",
         .. RssMiB.Select(r => $"rss {r.Key,-20} {r.Value[0]:F0} -> {r.Value[1]:F0} MiB"),
         $"result                   {(Passed ? "PASS" : "FAIL")}",

@@ -20,6 +20,15 @@ public sealed class ChaosRoles(Func<string, string[]> argsFor, Func<string, Dict
 
     public IReadOnlyDictionary<string, int> Pids { get { lock (_gate) return _roles.ToDictionary(r => r.Key, r => r.Value.Pid); } }
 
+    /// <summary>True when the role's /readyz answers 200 now.</summary>
+    public async Task<bool> IsReadyAsync(string role, CancellationToken ct)
+    {
+        int port;
+        lock (_gate) { if (!_roles.TryGetValue(role, out var p)) return false; port = p.HttpPort!.Value; }
+        using var scraper = new MetricsScraper(port);
+        return await scraper.IsOkAsync("readyz", ct).ConfigureAwait(false);
+    }
+
     public async Task StartAsync(string role, CancellationToken ct)
     {
         var process = RoleProcess.Start(role, argsFor(role), logDir, FreePort.Next(), envFor(role));

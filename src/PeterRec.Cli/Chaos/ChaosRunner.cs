@@ -58,6 +58,7 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
         var loadTask = load.RunAsync(duration, ct);
         var samplerTask = SampleRssAsync(roles, redis, rss, stop.Token);
         double redisOutage = 0, brokerOutage = 0;
+        var notReadyDuringOutage = new List<string>();
         var rng = new Random(s.Seed);
         var events = new List<(double At, string What)>();
         for (int k = 0; k < s.Kills; k++) events.Add((duration.TotalSeconds * (0.1 + 0.8 * rng.NextDouble()), s.Roles[rng.Next(s.Roles.Count)]));
@@ -77,6 +78,9 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
                     var down = Stopwatch.StartNew();
                     redis.Kill();
                     await Task.Delay(TimeSpan.FromSeconds(s.RedisOutageSeconds), ct);
+                    // Readiness must say what is true: without Redis nothing can be made durable.
+                    foreach (var role in s.Roles.Where(r => r != "serve"))
+                        if (!await roles.IsReadyAsync(role, ct)) notReadyDuringOutage.Add(role);
                     redis.Start();
                     redisOutage += down.Elapsed.TotalSeconds;
                     log("redis-server back (same AOF)");
@@ -133,6 +137,7 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
             DeadLettersDistinct = audit.DeadLettersDistinct, DeadLettersMissing = audit.DeadLettersMissing,
             Kills = roles.Kills, RestartsSurvived = roles.RestartsSurvived, UnplannedExits = roles.UnplannedExits, MaxRecoverySeconds = roles.MaxRecoverySeconds,
             RedisOutageSeconds = redisOutage, BrokerOutageSeconds = brokerOutage, DrainSeconds = drain.Elapsed.TotalSeconds,
+            NotReadyDuringRedisOutage = notReadyDuringOutage,
             PatchVersion = latest.IsNull ? 0 : (long)latest, RecsWritten = recs,
             RssMiB = rss.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => new[] { r.Value[Math.Min(r.Value.Count - 1, WarmupSamples)], r.Value[^1] }),
             Passed = audit.Clean && load.Failed == 0 && audit.ValidClicks == load.Clicks,

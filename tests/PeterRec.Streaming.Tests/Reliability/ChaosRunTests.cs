@@ -31,6 +31,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.True(report.DeadLettersExpected > 0);
             Assert.Equal(0, report.DeadLettersMissing);
             Assert.True(report.RedisOutageSeconds >= 2);
+            Assert.Contains("ingest", report.NotReadyDuringRedisOutage);
             Assert.True(report.Passed);
         }
         finally

@@ -18,4 +18,8 @@ public sealed class IngestOptions
 
     /// <summary>(ms) a micro-batch is handled at the latest this long after its first record arrived.</summary>
     [Range(0, 60_000)] public int MaxBatchDelayMs { get; set; } = 20;
+
+    /// <summary>(seconds) A click stamped further than this ahead of the ingest clock is dead-lettered
+    /// (ts_out_of_range): it would sit at the new end of the window and hide every real click after it. 0 = no check.</summary>
+    [Range(0, 10 * 365 * 86_400)] public int MaxFutureSkewSeconds { get; set; } = 86_400;
 }

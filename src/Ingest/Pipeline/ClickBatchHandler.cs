@@ -35,9 +35,14 @@ public sealed class ClickBatchHandler(
         var deliveries = new List<Task>();
         var byUser = new Dictionary<string, List<PositionedClick>>(StringComparer.Ordinal);
         var newestTs = new Dictionary<string, long>(StringComparer.Ordinal);
+        var skew = ingestOptions.Value.MaxFutureSkewSeconds;
+        var latest = skew > 0 ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + skew * 1000L : long.MaxValue;
         foreach (var record in batch)
         {
             var parsed = ClickEvent.Parse(record.Message.Value ?? []);
+            if (parsed.IsValid && parsed.Value!.Ts > latest)
+                parsed = ParseResult<ClickEvent>.Fail(DeadLetterReason.TimestampOutOfRange,
+                    $"field 'ts' = {parsed.Value.Ts} is more than {skew} s ahead of the ingest clock");
             if (!parsed.IsValid)
             {
                 metrics.DeadLetter(parsed.Reason.ToKind());

@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(RecsCommand.Create());
         root.Subcommands.Add(BenchPipelineCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ChaosCommand.Create());
         return root;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeterRec.Common.Contracts;
+using PeterRec.Common.Kafka;
 using PeterRec.Common.Redis;
 using PeterRec.Serving.Scoring;
 using Polly;
@@ -31,6 +32,7 @@ public sealed class ChangedUserHandler(
     RedisKeys keys,
     [FromKeyedServices(RedisServiceCollectionExtensions.RedisWritePipelineKey)] ResiliencePipeline writePipeline,
     ServingMetrics metrics,
+    DeadLetterSink deadLetters,
     ILogger<ChangedUserHandler> logger)
 {
     private readonly ServingOptions _o = options.Value;
@@ -38,21 +40,32 @@ public sealed class ChangedUserHandler(
     public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
         var newest = new Dictionary<string, long>(StringComparer.Ordinal);
+        var deliveries = new List<Task>();
         foreach (var r in batch)
         {
             var parsed = ChangedUser.Parse(r.Message.Value);
             if (!parsed.IsValid)
             {
                 metrics.Shared.RecordError("serving", "invalid_event");
-                logger.LogWarning("Serving: skipping {Position}: {Reason}", r.TopicPartitionOffset, parsed.Describe());
+                logger.LogWarning("Serving: invalid changed-user record at {Position} sent to the dead-letter topic ({Kind})", r.TopicPartitionOffset, parsed.Reason.ToKind());
+                deliveries.Add(deadLetters.SendAsync("serving", r, parsed.Reason, parsed.Detail!, ct));
                 continue;
             }
             var u = parsed.Value!;
             newest[u.User] = Math.Max(newest.GetValueOrDefault(u.User), u.Ts);
         }
+        await Task.WhenAll(deliveries).ConfigureAwait(false);
         if (newest.Count == 0) return;
-        var users = newest.Keys.ToList();
-        var read = await windows.ReadManyAsync(users).ConfigureAwait(false);
+        var announced = newest.Keys.ToList();
+        var all = await windows.ReadManyAsync(announced).ConfigureAwait(false);
+        // Rule: a user whose window is empty (unknown user, or the window expired) gets no recommendations written;
+        // whatever was written before expires with its own TTL. Counted as no_window.
+        var users = new List<string>(announced.Count);
+        var read = new List<IReadOnlyList<WindowEntry>>(announced.Count);
+        for (int i = 0; i < announced.Count; i++)
+            if (all[i].Count > 0) { users.Add(announced[i]); read.Add(all[i]); }
+        foreach (var task in _o.Tasks) metrics.Users(task, "no_window", announced.Count - users.Count);
+        if (users.Count == 0) return;
         var sources = read.Select(w => backbone.EncodeSource(w.Select(e => e.Item))).ToList();
 
         var db = redis.GetDatabase();

@@ -41,6 +41,7 @@ public static class ServingHost
             registry.Refused += (_, _, _) => metrics.Shared.RecordError("serving", "patch_rejected");
             return registry;
         });
+        services.AddSingleton<DeadLetterSink>();
         services.AddSingleton<ChangedUserHandler>();
         services.AddSingleton<ServingWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ServingWorker>());

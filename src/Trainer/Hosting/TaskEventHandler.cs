@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeterRec.Common.Contracts;
+using PeterRec.Common.Kafka;
 using PeterRec.Common.Redis;
 using PeterRec.Trainer.Online;
 using PeterRec.Trainer.Publishing;
@@ -28,6 +29,7 @@ public sealed class TaskEventHandler(
     IOptions<TrainerOptions> options,
     WindowStore windows,
     PatchPublisher publisher,
+    DeadLetterSink deadLetters,
     TrainerMetrics metrics,
     ILogger<TaskEventHandler> logger) : IDisposable
 {
@@ -62,6 +64,23 @@ public sealed class TaskEventHandler(
         metrics.Track(learner);
         _publishedVersion = await publisher.LatestAsync(_o.Task).ConfigureAwait(false);
         await PublishPendingAsync(ct).ConfigureAwait(false);
+        await LoadBaselineAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The publish gate compares with what serving has: the latest published patch, read back from Redis.</summary>
+    private async Task LoadBaselineAsync()
+    {
+        if (_publishedVersion == 0) return;
+        try
+        {
+            var blob = await publisher.ReadAsync(_o.Task, _publishedVersion).ConfigureAwait(false);
+            if (blob is null) { logger.LogWarning("Trainer {Task}: published version {Version} is gone from Redis; the publish gate has no baseline until the next publish", _o.Task, _publishedVersion); return; }
+            _learner!.SetPublishedBaseline(PatchEnvelope.Read(blob, $"patch {_o.Task} v{_publishedVersion}").Tensors);
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("Trainer {Task}: cannot use published version {Version} as the gate's baseline: {Error}", _o.Task, _publishedVersion, e.Message);
+        }
     }
 
     public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
@@ -71,6 +90,7 @@ public sealed class TaskEventHandler(
 
         var events = new List<TaskEvent>(batch.Count);
         long redelivered = 0, invalid = 0, otherTask = 0;
+        var deliveries = new List<Task>();
         foreach (var r in batch)
         {
             if (r.Offset.Value < _covered.GetValueOrDefault(Key(r.TopicPartition))) { redelivered++; continue; }
@@ -78,7 +98,7 @@ public sealed class TaskEventHandler(
             if (!parsed.IsValid)
             {
                 invalid++;
-                logger.LogWarning("Trainer {Task}: skipping {Position}: {Reason}", _o.Task, r.TopicPartitionOffset, parsed.Describe());
+                deliveries.Add(deadLetters.SendAsync("trainer", r, parsed.Reason, parsed.Detail!, ct));
                 continue;
             }
             if (parsed.Value!.Task != _o.Task) { otherTask++; continue; }
@@ -88,14 +108,26 @@ public sealed class TaskEventHandler(
         metrics.Event(_o.Task, "invalid", invalid);
         metrics.Event(_o.Task, "other_task", otherTask);
         if (invalid > 0) metrics.Shared.RecordError("trainer", "invalid_event", invalid);
+        if (invalid > 0) logger.LogWarning("Trainer {Task}: {Count} invalid task events sent to the dead-letter topic", _o.Task, invalid);
+        // Dead letters are durable before anything of this batch is checkpointed (and so before its offsets are stored).
+        await Task.WhenAll(deliveries).ConfigureAwait(false);
 
         if (events.Count > 0)
         {
             var users = events.Select(e => e.User).Distinct(StringComparer.Ordinal).ToList();
             var read = await windows.ReadManyAsync(users).ConfigureAwait(false);
             var byUser = users.Zip(read).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
-            var examples = events.Select(e => new LabeledExample(
-                learner.EncodeSource(byUser[e.User].Where(w => w.Ts <= e.Ts).Select(w => w.Item)), e.Label)).ToList();
+            var examples = new List<LabeledExample>(events.Count);
+            long noHistory = 0;
+            foreach (var e in events)
+            {
+                var history = byUser[e.User].Where(w => w.Ts <= e.Ts).Select(w => w.Item).ToList();
+                // Rule: an event of a user with no click at or before it (unknown user, expired window, label ahead
+                // of its clicks) has nothing to condition on; it is skipped and counted, not trained on a blank input.
+                if (history.Count == 0) { noHistory++; continue; }
+                examples.Add(new LabeledExample(learner.EncodeSource(history), e.Label));
+            }
+            metrics.Event(_o.Task, "no_history", noHistory);
             var result = learner.Learn(examples);
             metrics.Learned(_o.Task, result);
         }
@@ -107,7 +139,7 @@ public sealed class TaskEventHandler(
         }
         var due = learner.Step > _stepAtPublish
                   && (learner.Step - _stepAtPublish >= _o.PublishEverySteps || _sincePublish.Elapsed.TotalSeconds >= _o.PublishEverySeconds);
-        if (due) learner.Version++;
+        if (due) due = Gate(learner);
         var clock = Stopwatch.StartNew();
         LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
         metrics.Checkpointed(_o.Task, clock.Elapsed);
@@ -122,10 +154,26 @@ public sealed class TaskEventHandler(
         _publishedVersion = learner.Version;
         _stepAtPublish = learner.Step;
         _sincePublish.Restart();
+        learner.MarkPublished();
         metrics.Published(_o.Task);
         var w = learner.Meter.Window;
         logger.LogInformation("Trainer {Task}: published version {Version} at step {Step}; prequential {Metric} {Value:F4} over the last {Count} events",
             _o.Task, learner.Version, learner.Step, learner.Settings.IsClassification ? "accuracy" : "HR@5", learner.Settings.IsClassification ? w.Accuracy : w.Hr, w.Count);
+    }
+
+    /// <summary>
+    /// Raises the version when the candidate passes the publish gate. A withheld candidate is not versioned (so no
+    /// version number is skipped or names an unpublished patch); training goes on and the next due point checks again.
+    /// </summary>
+    private bool Gate(OnlineLearner learner)
+    {
+        var verdict = learner.CheckCandidate();
+        if (verdict.Publish) { learner.Version++; return true; }
+        metrics.Withheld(_o.Task, verdict.Reason);
+        logger.LogWarning("Trainer {Task}: not publishing at step {Step}: {Verdict}", _o.Task, learner.Step, verdict);
+        _stepAtPublish = learner.Step;
+        _sincePublish.Restart();
+        return false;
     }
 
     private static string Key(TopicPartition tp) => $"{tp.Topic}/{tp.Partition.Value}";

@@ -28,6 +28,7 @@ public static class TrainerHost
         services.AddPeterRecRedis();
         services.AddSingleton<TrainerMetrics>();
         services.AddSingleton<PatchPublisher>();
+        services.AddSingleton<DeadLetterSink>();
         services.AddSingleton<TaskEventHandler>();
         services.AddSingleton<TrainerWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainerWorker>());

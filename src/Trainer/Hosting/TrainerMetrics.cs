@@ -7,7 +7,7 @@ namespace PeterRec.Trainer.Hosting;
 /// <summary>The Trainer's instruments on the shared <c>PeterRec</c> meter; labels are low-cardinality (task, outcome).</summary>
 public sealed class TrainerMetrics
 {
-    private readonly Counter<long> _steps, _events, _publishes;
+    private readonly Counter<long> _steps, _events, _publishes, _skipped, _withheld;
     private readonly Histogram<double> _loss, _checkpoint;
     private readonly Histogram<long> _stepBatch;
     private OnlineLearner? _learner;
@@ -18,8 +18,12 @@ public sealed class TrainerMetrics
         var meter = shared.Meter;
         _steps = meter.CreateCounter<long>("peterrec.trainer.steps", "{step}", "Optimizer steps");
         _events = meter.CreateCounter<long>("peterrec.trainer.events", "{event}",
-            "Task events by outcome: trained, refused (target table full / unknown class), other_task, invalid, redelivered");
+            "Task events by outcome: trained, held_out, refused (target table full / unknown class), other_task, invalid, redelivered");
         _publishes = meter.CreateCounter<long>("peterrec.trainer.publishes", "{patch}", "Patch versions published");
+        _skipped = meter.CreateCounter<long>("peterrec.trainer.steps.skipped", "{step}",
+            "Micro-batches not stepped, by reason: nonfinite_loss, nonfinite_gradient, gradient_norm");
+        _withheld = meter.CreateCounter<long>("peterrec.trainer.publishes.withheld", "{patch}",
+            "Due patch versions not published, by reason: nonfinite_patch, worse_on_holdout");
         _loss = meter.CreateHistogram<double>("peterrec.trainer.loss", "1", "Mean training loss per consumed batch");
         _checkpoint = meter.CreateHistogram<double>("peterrec.trainer.checkpoint.duration", "s", "Time to write a checkpoint durably");
         _stepBatch = meter.CreateHistogram<long>("peterrec.trainer.step.batch.size", "{event}", "Events per consumed batch that were trained on");
@@ -38,7 +42,12 @@ public sealed class TrainerMetrics
         if (result.Steps > 0) { _steps.Add(result.Steps, t); _loss.Record(result.MeanLoss, t); _stepBatch.Record(result.Trained, t); }
         Event(task, "trained", result.Trained);
         Event(task, "refused", result.Refused);
+        Event(task, "held_out", result.HeldOut);
+        foreach (var (reason, count) in result.Skipped ?? new Dictionary<string, int>())
+            _skipped.Add(count, t, new KeyValuePair<string, object?>("reason", reason));
     }
+
+    public void Withheld(string task, string reason) => _withheld.Add(1, Task(task), new KeyValuePair<string, object?>("reason", reason));
 
     public void Event(string task, string outcome, long count)
     {

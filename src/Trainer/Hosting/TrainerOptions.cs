@@ -67,6 +67,21 @@ public sealed class TrainerOptions : IValidatableObject
     /// <summary>(seconds) TTL of each patch value (a backstop for trimming); 0 = none. The latest pointer never expires.</summary>
     [Range(0, int.MaxValue)] public int PatchTtlSeconds { get; set; } = 7 * 24 * 3600;
 
+    /// <summary>(double) Skip a step whose gradient norm exceeds this (non-finite loss/gradient: always skipped); 0 = no bound.</summary>
+    [Range(0, double.MaxValue)] public double MaxGradNorm { get; set; } = 1000;
+
+    /// <summary>(int) Hold every n-th event back from training, for the publish gate; 0 = no gate beyond finiteness.</summary>
+    [Range(0, 1_000_000)] public int HoldoutEvery { get; set; } = 20;
+
+    /// <summary>(int) Latest held-back events the gate evaluates on.</summary>
+    [Range(1, 1_000_000)] public int HoldoutSize { get; set; } = 500;
+
+    /// <summary>(int) The gate compares only with at least this many held-back events.</summary>
+    [Range(1, 1_000_000)] public int HoldoutMinEvents { get; set; } = 100;
+
+    /// <summary>(metric units) Withhold a candidate whose held-back HR@5 (rec) / accuracy (cls) is below the published one's by more than this.</summary>
+    [Range(0, 1)] public double PublishMargin { get; set; } = 0.05;
+
     public string EffectiveKind => string.IsNullOrEmpty(Kind) ? (Task == "cls" ? "cls" : "rec") : Kind;
 
     public string EffectiveGroupId => string.IsNullOrEmpty(GroupId) ? $"peterrec-trainer-{Task}" : GroupId;
@@ -75,7 +90,8 @@ public sealed class TrainerOptions : IValidatableObject
     {
         Task = Task, Kind = EffectiveKind, MaxTargets = MaxTargets, Classes = Classes, MicroBatch = MicroBatch,
         LearningRate = LearningRate, PatchHidden = PatchHidden, EvalNegatives = EvalNegatives,
-        PrequentialWindow = PrequentialWindow, Seed = Seed, Device = Device,
+        PrequentialWindow = PrequentialWindow, Seed = Seed, Device = Device, MaxGradNorm = MaxGradNorm,
+        HoldoutEvery = HoldoutEvery, HoldoutSize = HoldoutSize, HoldoutMinEvents = HoldoutMinEvents, PublishMargin = PublishMargin,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -24,6 +24,19 @@ public sealed record LearnerSettings
     /// <summary>(string) auto, cpu or cuda.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>(double) A step whose gradient norm (over the trainable tensors) exceeds this is skipped; 0 = no bound.
+    /// Non-finite losses and gradients are always skipped.</summary>
+    public double MaxGradNorm { get; init; } = 1000;
+    /// <summary>(int) Every n-th event is held back from training for the publish gate; 0 = none (the gate then only
+    /// checks that the patch is finite).</summary>
+    public int HoldoutEvery { get; init; }
+    /// <summary>(int) Held-back events kept (the latest ones).</summary>
+    public int HoldoutSize { get; init; } = 500;
+    /// <summary>(int) The gate compares only with at least this many held-back events.</summary>
+    public int HoldoutMinEvents { get; init; } = 100;
+    /// <summary>(double) A candidate is withheld when its held-back metric is below the published patch's by more than this.</summary>
+    public double PublishMargin { get; init; } = 0.05;
+
     public bool IsClassification => Kind == "cls";
 
     public void Validate()
@@ -33,6 +46,8 @@ public sealed record LearnerSettings
             throw new ArgumentException("Trainer: MaxTargets, MicroBatch, EvalNegatives, PrequentialWindow must be >= 1 and LearningRate > 0");
         if (Classes.Count > MaxTargets)
             throw new ArgumentException($"Trainer: {Classes.Count} classes exceed Trainer:MaxTargets {MaxTargets}");
+        if (MaxGradNorm < 0 || HoldoutEvery < 0 || HoldoutSize < 1 || HoldoutMinEvents < 1 || PublishMargin < 0)
+            throw new ArgumentException("Trainer: MaxGradNorm, HoldoutEvery, PublishMargin must be >= 0; HoldoutSize, HoldoutMinEvents >= 1");
     }
 }
 
@@ -40,7 +55,9 @@ public sealed record LearnerSettings
 public sealed record LabeledExample(int[] Source, string Label);
 
 /// <summary>What one call to <see cref="OnlineLearner.Learn"/> did.</summary>
-public sealed record LearnResult(int Trained, int Refused, int Steps, double LossSum, IReadOnlyList<long> Ranks)
+/// <param name="Skipped">Micro-batches not stepped, by reason (nonfinite_loss, nonfinite_gradient, gradient_norm).</param>
+public sealed record LearnResult(int Trained, int Refused, int Steps, double LossSum, IReadOnlyList<long> Ranks,
+    int HeldOut = 0, IReadOnlyDictionary<string, int>? Skipped = null)
 {
     public double MeanLoss => Steps == 0 ? double.NaN : LossSum / Steps;
 }

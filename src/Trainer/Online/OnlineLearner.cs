@@ -21,12 +21,15 @@ namespace PeterRec.Trainer.Online;
 /// pre-update score used for the prequential metric: one forward per step.
 /// Not thread-safe: one consume thread drives it.
 /// </remarks>
-public sealed class OnlineLearner : IDisposable
+public sealed partial class OnlineLearner : IDisposable
 {
     private readonly PeterRecModel _model;
     private readonly Adam _optimizer;
     private readonly Device _device;
     private readonly Random _rng;
+    private readonly Dictionary<string, long> _skipped = new(StringComparer.Ordinal);
+    private byte[]? _published;
+    private long _seen;
 
     private OnlineLearner(LearnerSettings settings, string backboneDir)
     {
@@ -40,6 +43,7 @@ public sealed class OnlineLearner : IDisposable
         _rng = new Random(settings.Seed);
         Targets = new TargetTable(settings.MaxTargets, closed: settings.Classes.Count > 0, settings.Classes);
         Meter = new PrequentialMeter(settings.PrequentialWindow);
+        Holdout = new HoldoutSlice(settings.HoldoutSize);
         var hidden = settings.PatchHidden > 0 ? settings.PatchHidden : PeterRecModel.DefaultPatchHidden(config.Channels);
         manual_seed(settings.Seed);
         _model = new PeterRecModel(config, FineTuneMode.PeterRecSerial, settings.MaxTargets, hidden);
@@ -73,54 +77,111 @@ public sealed class OnlineLearner : IDisposable
     public int[] EncodeSource(IEnumerable<string> items) => [.. items.Select(SourceVocab.IdOrUnk)];
 
     /// <summary>Scores then trains on <paramref name="examples"/>, in order, <see cref="LearnerSettings.MicroBatch"/> at a time.</summary>
+    /// <remarks>
+    /// Guards: a micro-batch whose loss or gradient is not finite, or whose gradient norm exceeds
+    /// <see cref="LearnerSettings.MaxGradNorm"/>, is not stepped (the weights and Adam's state stay as they were) and is
+    /// counted in <see cref="LearnResult.Skipped"/>. Every <see cref="LearnerSettings.HoldoutEvery"/>-th event is scored
+    /// but held back from training, for the publish gate (<see cref="CheckCandidate"/>).
+    /// </remarks>
     public LearnResult Learn(IReadOnlyList<LabeledExample> examples)
     {
-        int trained = 0, refused = 0, steps = 0;
+        int trained = 0, refused = 0, steps = 0, heldOut = 0;
         double lossSum = 0;
+        var skipped = new Dictionary<string, int>(StringComparer.Ordinal);
         var ranks = new List<long>(examples.Count);
         for (int start = 0; start < examples.Count; start += Settings.MicroBatch)
         {
-            var batch = new List<(int[] Source, int Row)>(Settings.MicroBatch);
+            var batch = new List<(int[] Source, int Row, bool Train)>(Settings.MicroBatch);
             foreach (var e in examples.Skip(start).Take(Settings.MicroBatch))
             {
                 var row = Targets.GetOrAdd(e.Label);
-                if (row < 0) refused++;
-                else batch.Add((e.Source, row));
+                if (row < 0) { refused++; continue; }
+                var hold = Settings.HoldoutEvery > 0 && ++_seen % Settings.HoldoutEvery == 0;
+                if (hold) { Holdout.Add(e.Source, row); heldOut++; }
+                batch.Add((e.Source, row, !hold));
             }
             if (batch.Count == 0) continue;
-            lossSum += TrainStep(batch, ranks);
-            trained += batch.Count;
-            TrainedEvents += batch.Count;
+            var (loss, skip) = TrainStep(batch, ranks);
+            if (skip is not null) { skipped[skip] = skipped.GetValueOrDefault(skip) + 1; continue; }
+            if (loss is not { } l) continue;
+            var n = batch.Count(b => b.Train);
+            lossSum += l;
+            trained += n;
+            TrainedEvents += n;
             steps++;
         }
-        return new LearnResult(trained, refused, steps, lossSum, ranks);
+        foreach (var (reason, count) in skipped) _skipped[reason] = _skipped.GetValueOrDefault(reason) + count;
+        return new LearnResult(trained, refused, steps, lossSum, ranks, heldOut, skipped);
     }
 
-    private double TrainStep(List<(int[] Source, int Row)> batch, List<long> ranks)
+    /// <summary>Micro-batches skipped since this process started, by reason.</summary>
+    public IReadOnlyDictionary<string, long> SkippedSteps => _skipped;
+
+    /// <summary>Held-back events for the publish gate.</summary>
+    public HoldoutSlice Holdout { get; }
+
+    /// <returns>The loss (null when nothing in the batch is trained on), or the reason the step was skipped.</returns>
+    private (double? Loss, string? Skipped) TrainStep(List<(int[] Source, int Row, bool Train)> batch, List<long> ranks)
     {
         using var scope = NewDisposeScope();
         _model.train();
         var used = Targets.Count;
         var ids = Sequences.LeftPad(batch.Select(b => b.Source).ToList(), _model.Config.MaxSeq, _device); // [batch, seq]
-        var labels = tensor(batch.Select(b => (long)b.Row).ToArray(), device: _device);                    // [batch]
         var rep = _model.forward(ids);                                                                      // [batch, channels]
         var logits = _model.Scores(rep).narrow(1, 0, used);                                                 // [batch, used]
         var before = logits.detach().cpu().data<float>().ToArray();
         for (int i = 0; i < batch.Count; i++)
         {
-            var rank = RankOf(new ReadOnlySpan<float>(before, i * used, used), batch[i].Row);
+            var row = new ReadOnlySpan<float>(before, i * used, used);
+            // A non-finite score ranks nothing: NaN compares false and would look like a perfect hit.
+            if (!AllFinite(row)) continue;
+            var rank = RankOf(row, batch[i].Row, _rng);
             if (rank is { } r) { ranks.Add(r); Meter.Add(r); }
         }
-        var loss = nn.functional.cross_entropy(logits, labels);
+        var train = Enumerable.Range(0, batch.Count).Where(i => batch[i].Train).Select(i => (long)i).ToArray();
+        if (train.Length == 0) return (null, null);
+        var picked = train.Length == batch.Count ? logits : logits.index_select(0, tensor(train, device: _device));
+        var labels = tensor(train.Select(i => (long)batch[(int)i].Row).ToArray(), device: _device);        // [trained]
+        var loss = nn.functional.cross_entropy(picked, labels);
+        var lossValue = loss.item<float>();
+        if (!float.IsFinite(lossValue)) return (null, "nonfinite_loss");
         _optimizer.zero_grad();
         loss.backward();
+        var norm = GradientNorm();
+        string? skip = !double.IsFinite(norm) ? "nonfinite_gradient"
+            : Settings.MaxGradNorm > 0 && norm > Settings.MaxGradNorm ? "gradient_norm" : null;
+        if (skip is not null)
+        {
+            _optimizer.zero_grad();
+            return (null, skip);
+        }
         _optimizer.step();
         Step++;
-        return loss.item<float>();
+        return (lossValue, null);
+    }
+
+    /// <summary>L2 norm of all trainable gradients together.</summary>
+    private double GradientNorm()
+    {
+        using var scope = NewDisposeScope();
+        double sum = 0;
+        foreach (var (_, p) in _model.TrainableParameters())
+        {
+            var g = p.grad;
+            if (g is null) continue;
+            sum += g.pow(2).sum().item<float>();
+        }
+        return Math.Sqrt(sum);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>Pre-update rank of the true row: among all used rows (cls) or sampled negatives (rec); null when alone.</summary>
-    private long? RankOf(ReadOnlySpan<float> row, int positive)
+    private long? RankOf(ReadOnlySpan<float> row, int positive, Random rng)
     {
         int others = row.Length - 1;
         if (others < 1) return null;
@@ -134,7 +195,7 @@ public sealed class OnlineLearner : IDisposable
         var seen = new HashSet<int>();
         for (int k = 0; k < picked.Length;)
         {
-            int j = _rng.Next(row.Length);
+            int j = rng.Next(row.Length);
             if (j == positive || !seen.Add(j)) continue;
             picked[k++] = row[j];
         }
@@ -145,8 +206,11 @@ public sealed class OnlineLearner : IDisposable
     public byte[] NextPatch() { Version++; return ExportPatch(); }
 
     /// <summary>The current state as the patch of <see cref="Version"/>.</summary>
+    /// <exception cref="InvalidOperationException">A trainable tensor is not finite: such a patch is never published.</exception>
     public byte[] ExportPatch()
     {
+        if (!PatchIsFinite())
+            throw new InvalidOperationException($"task {Settings.Task}: the patch has non-finite values; refusing to export it");
         var manifest = new PatchManifest
         {
             Task = Settings.Task, Kind = Settings.Kind, Version = Version, Step = Step, Mode = _model.Mode.Name(),

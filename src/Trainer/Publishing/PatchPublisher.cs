@@ -54,6 +54,13 @@ public sealed class PatchPublisher : IDisposable
         return v.IsNull ? 0 : long.Parse((string)v!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The stored value of a version, or null when it is gone (trimmed or expired).</summary>
+    public async Task<byte[]?> ReadAsync(string task, long version)
+    {
+        var v = await _redis.GetDatabase().StringGetAsync(_keys.Patch(task, version)).ConfigureAwait(false);
+        return v.IsNull ? null : (byte[])v!;
+    }
+
     public async Task PublishAsync(string task, long version, byte[] blob, CancellationToken ct)
     {
         var db = _redis.GetDatabase();

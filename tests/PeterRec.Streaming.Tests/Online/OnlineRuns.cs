@@ -36,6 +36,7 @@ public static class OnlineRuns
         config["Trainer:BatchEvents"] = "256";
         config["Trainer:BatchDelayMs"] = "100";
         config.TryAdd("Trainer:PublishEverySteps", "10");
+        config.TryAdd("Trainer:HoldoutEvery", "0");
         var app = TrainerHost.Build([], config);
         await app.StartAsync();
         return app;

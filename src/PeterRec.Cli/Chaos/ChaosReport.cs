@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PeterRec.Cli.Chaos;
+
+/// <summary>The figures of one chaos run (printed as a table and as JSON).</summary>
+public sealed record ChaosReport
+{
+    public double LoadSeconds { get; init; }
+    public double Rate { get; init; }
+    public long ClicksSent { get; init; }
+    public long TaskEventsSent { get; init; }
+    public long PoisonSent { get; init; }
+    public long ProduceFailures { get; init; }
+    public long Users { get; init; }
+    public long ExpectedWindowEntries { get; init; }
+    public long WindowEntries { get; init; }
+    public long Lost { get; init; }
+    public long Duplicated { get; init; }
+    public long Unexpected { get; init; }
+    public long UsersWrong { get; init; }
+    public long DeadLettersExpected { get; init; }
+    public long DeadLettersReceived { get; init; }
+    public long DeadLettersDistinct { get; init; }
+    public long DeadLettersMissing { get; init; }
+    public int Kills { get; init; }
+    public int RestartsSurvived { get; init; }
+    public int UnplannedExits { get; init; }
+    public double MaxRecoverySeconds { get; init; }
+    public double RedisOutageSeconds { get; init; }
+    public double BrokerOutageSeconds { get; init; }
+    /// <summary>Roles whose /readyz said not ready at the end of the Redis outage.</summary>
+    public List<string> NotReadyDuringRedisOutage { get; init; } = [];
+    public double DrainSeconds { get; init; }
+    public long PatchVersion { get; init; }
+    public long RecsWritten { get; init; }
+    /// <summary>Per role: RSS (MiB) at the first sample after warm-up and at the end.</summary>
+    [JsonPropertyName("rss_mib")] public Dictionary<string, double[]> RssMiB { get; init; } = [];
+    public bool Passed { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public string ToTable() => string.Join('\n', (string[])
+    [
+        $"load                     {LoadSeconds:F0} s at {Rate:F0} clicks/s",
+        $"events sent              {ClicksSent} clicks, {TaskEventsSent} task events, {PoisonSent} poison ({ProduceFailures} produce failures)",
+        $"window entries in Redis  {WindowEntries} (expected {ExpectedWindowEntries}, {Users} users, {UsersWrong} windows differ)",
+        $"lost / duplicated        {Lost} / {Duplicated} (unexpected entries {Unexpected})",
+        $"dead-lettered            expected {DeadLettersExpected}, received {DeadLettersReceived} ({DeadLettersDistinct} distinct, {DeadLettersMissing} missing)",
+        $"kills / restarts         {Kills} kill -9 / {RestartsSurvived} restarts survived ({UnplannedExits} unplanned exits; slowest back in {MaxRecoverySeconds:F1} s)",
+        $"outages survived         redis {RedisOutageSeconds:F1} s (not ready meanwhile: {string.Join(",", NotReadyDuringRedisOutage)}), broker {BrokerOutageSeconds:F1} s",
+        $"drain                    {DrainSeconds:F1} s; patch version {PatchVersion}; recs keys {RecsWritten}",
+        .. RssMiB.Select(r => $"rss {r.Key,-20} {r.Value[0]:F0} -> {r.Value[1]:F0} MiB"),
+        $"result                   {(Passed ? "PASS" : "FAIL")}",
+    ]);
+}

@@ -36,6 +36,8 @@ public sealed record ChaosReport
     public long RecsWritten { get; init; }
     /// <summary>Per role: RSS (MiB) at the first sample after warm-up and at the end.</summary>
     [JsonPropertyName("rss_mib")] public Dictionary<string, double[]> RssMiB { get; init; } = [];
+    /// <summary>Per role: RSS (MiB) once a minute from the start, so a leak and a plateau can be told apart.</summary>
+    [JsonPropertyName("rss_per_minute_mib")] public Dictionary<string, double[]> RssPerMinuteMiB { get; init; } = [];
     public bool Passed { get; init; }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
@@ -52,7 +54,8 @@ public sealed record ChaosReport
         $"kills / restarts         {Kills} kill -9 / {RestartsSurvived} restarts survived ({UnplannedExits} unplanned exits; slowest back in {MaxRecoverySeconds:F1} s)",
         $"outages survived         redis {RedisOutageSeconds:F1} s (not ready meanwhile: {string.Join(",", NotReadyDuringRedisOutage)}), broker {BrokerOutageSeconds:F1} s",
         $"drain                    {DrainSeconds:F1} s; patch version {PatchVersion}; recs keys {RecsWritten}",
-        .. RssMiB.Select(r => $"rss {r.Key,-20} {r.Value[0]:F0} -> {r.Value[1]:F0} MiB"),
+        .. RssMiB.Select(r => $"rss {r.Key,-20} {r.Value[0]:F0} -> {r.Value[1]:F0} MiB"
+            + (RssPerMinuteMiB.TryGetValue(r.Key, out var m) && m.Length > 2 ? $" (per minute: {string.Join(" ", m.Select(v => v.ToString("F0")))})" : "")),
         $"result                   {(Passed ? "PASS" : "FAIL")}",
     ]);
 }

@@ -140,6 +140,8 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
             NotReadyDuringRedisOutage = notReadyDuringOutage,
             PatchVersion = latest.IsNull ? 0 : (long)latest, RecsWritten = recs,
             RssMiB = rss.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => new[] { r.Value[Math.Min(r.Value.Count - 1, WarmupSamples)], r.Value[^1] }),
+            RssPerMinuteMiB = rss.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key,
+                r => r.Value.Where((_, i) => i % Math.Max(1, 60 / Math.Max(1, s.RssSampleSeconds)) == 0).Append(r.Value[^1]).ToArray()),
             Passed = audit.Clean && load.Failed == 0 && audit.ValidClicks == load.Clicks,
         };
     }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace PeterRec.DevBroker;
 
@@ -25,7 +23,7 @@ public sealed class LocalRedisServer : IDisposable
 
     public static LocalRedisServer Start(string executable = "redis-server", TimeSpan? startTimeout = null)
     {
-        var port = FreeTcpPort();
+        var port = LoopbackPort.Free();
         var psi = new ProcessStartInfo(executable)
         {
             UseShellExecute = false,
@@ -48,15 +46,16 @@ public sealed class LocalRedisServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new LocalRedisServer(process, port);
-        var deadline = DateTime.UtcNow + (startTimeout ?? TimeSpan.FromSeconds(10));
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited) throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {port}");
-            if (Accepts(port)) return server;
-            Thread.Sleep(20);
+            LoopbackPort.WaitUntilAccepting(process, port, startTimeout ?? TimeSpan.FromSeconds(10), "redis-server");
+            return server;
         }
-        server.Dispose();
-        throw new TimeoutException($"redis-server did not accept connections on port {port}");
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()
@@ -74,26 +73,5 @@ public sealed class LocalRedisServer : IDisposable
             // Already gone.
         }
         _process.Dispose();
-    }
-
-    private static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

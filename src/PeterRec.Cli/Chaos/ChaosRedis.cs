@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PeterRec.Cli.Orchestration;
+using PeterRec.DevBroker;
 
 namespace PeterRec.Cli.Chaos;
 
@@ -17,7 +18,7 @@ public sealed class ChaosRedis : IDisposable
         _exe = RedisLauncher.FindOrInstall(_ => { });
         Dir = dir;
         Directory.CreateDirectory(dir);
-        Port = FreePort.Next();
+        Port = LoopbackPort.Free();
         Start();
     }
 
@@ -36,13 +37,7 @@ public sealed class ChaosRedis : IDisposable
                      "--dir", Dir, "--logfile", Path.Combine(Dir, "redis.log") })
             psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {_exe}");
-        var clock = Stopwatch.StartNew();
-        while (!FreePort.Accepts(Port))
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited ({_process.ExitCode}); see {Path.Combine(Dir, "redis.log")}");
-            if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"redis-server not accepting on {Port} after 20 s");
-            Thread.Sleep(20);
-        }
+        LoopbackPort.WaitUntilAccepting(_process, Port, TimeSpan.FromSeconds(20), $"redis-server (log {Path.Combine(Dir, "redis.log")})");
     }
 
     /// <summary>SIGKILL: no shutdown save, the AOF is all that survives.</summary>

@@ -1,3 +1,4 @@
+using PeterRec.DevBroker;
 using System.Diagnostics;
 using PeterRec.Cli.Orchestration;
 
@@ -31,7 +32,7 @@ public sealed class ChaosRoles(Func<string, string[]> argsFor, Func<string, Dict
 
     public async Task StartAsync(string role, CancellationToken ct)
     {
-        var process = RoleProcess.Start(role, argsFor(role), logDir, FreePort.Next(), envFor(role));
+        var process = RoleProcess.Start(role, argsFor(role), logDir, LoopbackPort.Free(), envFor(role));
         lock (_gate) _roles[role] = process;
         await WaitReadyAsync(process, TimeSpan.FromSeconds(120), ct).ConfigureAwait(false);
     }

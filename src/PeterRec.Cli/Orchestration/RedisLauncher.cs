@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PeterRec.DevBroker;
 
 namespace PeterRec.Cli.Orchestration;
 
@@ -30,7 +31,7 @@ public sealed class RedisLauncher : IDisposable
         Directory.CreateDirectory(dir);
         var pidFile = Path.Combine(dir, "redis.pid");
         StopStale(pidFile, log);
-        var port = FreePort.Next();
+        var port = LoopbackPort.Free();
         var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[]
                  {
@@ -40,16 +41,16 @@ public sealed class RedisLauncher : IDisposable
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {exe}");
         var server = new RedisLauncher(process, port, dir);
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
+        try
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"redis-server exited with code {process.ExitCode}; see {Path.Combine(dir, "redis.log")}");
-            if (FreePort.Accepts(port)) return server;
-            Thread.Sleep(20);
+            LoopbackPort.WaitUntilAccepting(process, port, TimeSpan.FromSeconds(15), $"redis-server (log {Path.Combine(dir, "redis.log")})");
+            return server;
         }
-        server.Dispose();
-        throw new TimeoutException($"redis-server did not accept connections on 127.0.0.1:{port} within 15 s");
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
     }
 
     /// <summary>PATH first, then Debian's location; installs the package only as root (never sudo behind the user's back).</summary>

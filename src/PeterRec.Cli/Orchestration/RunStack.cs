@@ -1,3 +1,4 @@
+using PeterRec.DevBroker;
 using System.Diagnostics;
 using PeterRec.Model.Data;
 
@@ -87,11 +88,11 @@ public sealed class RunStack : IAsyncDisposable
 
         await PrepareModelAsync(ct);
 
-        Ingest = Start("ingest", ["ingest", .. Connection()], FreePort.Next());
+        Ingest = Start("ingest", ["ingest", .. Connection()], LoopbackPort.Free());
         Trainer = Start("train", ["train", .. Connection(), "--backbone", Backbone, "--task", _s.Task, "--checkpoint-dir", checkpoints,
-            "--publish-every-steps", $"{_s.PublishEverySteps}", "--threads", $"{_s.RoleThreads}"], FreePort.Next(),
+            "--publish-every-steps", $"{_s.PublishEverySteps}", "--threads", $"{_s.RoleThreads}"], LoopbackPort.Free(),
             new Dictionary<string, string> { ["PETERREC_Trainer__PrequentialWindow"] = $"{_s.PrequentialWindow}" });
-        Serving = Start("serve", ["serve", .. Connection(), "--backbone", Backbone, "--tasks", _s.Task, "--threads", $"{_s.RoleThreads}"], FreePort.Next());
+        Serving = Start("serve", ["serve", .. Connection(), "--backbone", Backbone, "--tasks", _s.Task, "--threads", $"{_s.RoleThreads}"], LoopbackPort.Free());
         // Serving reports ready only once every task has a patch, which needs the stream: wait for it to be live.
         await Task.WhenAll(WaitForAsync(Ingest, "readyz", ct), WaitForAsync(Trainer, "readyz", ct), WaitForAsync(Serving, "healthz", ct));
     }

@@ -36,6 +36,8 @@ public sealed class TaskEventHandler(
     private readonly TrainerOptions _o = options.Value;
     private readonly Dictionary<string, long> _covered = new(StringComparer.Ordinal);
     private readonly Stopwatch _sincePublish = Stopwatch.StartNew();
+    // Batches (consume thread) and the idle publish timer both touch the learner.
+    private readonly SemaphoreSlim _exclusive = new(1, 1);
     private OnlineLearner? _learner;
     private long _publishedVersion;
     private long _stepAtPublish;
@@ -84,6 +86,31 @@ public sealed class TaskEventHandler(
     }
 
     public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
+    {
+        await _exclusive.WaitAsync(ct).ConfigureAwait(false);
+        try { await HandleExclusiveAsync(batch, ct).ConfigureAwait(false); }
+        finally { _exclusive.Release(); }
+    }
+
+    /// <summary>
+    /// Publishes steps trained since the last version once <c>PublishEverySeconds</c> have passed, also when no
+    /// batch arrives (otherwise the last steps of a stream that went quiet would never reach serving). Skips the
+    /// tick if a batch is being handled; that batch checks the same condition.
+    /// </summary>
+    public async Task PublishIfIdleDueAsync(CancellationToken ct)
+    {
+        if (_learner is not { } learner || !await _exclusive.WaitAsync(0, ct).ConfigureAwait(false)) return;
+        try
+        {
+            await PublishPendingAsync(ct).ConfigureAwait(false);
+            if (learner.Step <= _stepAtPublish || _sincePublish.Elapsed.TotalSeconds < _o.PublishEverySeconds || !Gate(learner)) return;
+            LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
+            await PublishPendingAsync(ct).ConfigureAwait(false);
+        }
+        finally { _exclusive.Release(); }
+    }
+
+    private async Task HandleExclusiveAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
         var learner = _learner ?? throw new InvalidOperationException("the trainer has not started");
         await PublishPendingAsync(ct).ConfigureAwait(false);
@@ -178,5 +205,9 @@ public sealed class TaskEventHandler(
 
     private static string Key(TopicPartition tp) => $"{tp.Topic}/{tp.Partition.Value}";
 
-    public void Dispose() => _learner?.Dispose();
+    public void Dispose()
+    {
+        _learner?.Dispose();
+        _exclusive.Dispose();
+    }
 }

@@ -21,6 +21,8 @@ public sealed class TrainerWorker(
 {
     private KafkaConsumeLoop? _loop;
     private IDisposable? _registration;
+    private readonly CancellationTokenSource _stopIdle = new();
+    private Task _idlePublisher = Task.CompletedTask;
 
     public IKafkaConsumerStatus? Consumer => _loop;
 
@@ -44,6 +46,7 @@ public sealed class TrainerWorker(
             metrics);
         _registration = registry.Register(_loop);
         _loop.Start();
+        _idlePublisher = PublishWhileIdleAsync(_stopIdle.Token);
         _ = _loop.Completion.ContinueWith(t =>
         {
             if (!t.IsFaulted) return;
@@ -55,8 +58,28 @@ public sealed class TrainerWorker(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_loop is null) return;
+        await _stopIdle.CancelAsync().ConfigureAwait(false);
+        await _idlePublisher.ConfigureAwait(false);
         await _loop.StopAsync().ConfigureAwait(false);
         _registration?.Dispose();
+    }
+
+    private async Task PublishWhileIdleAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                await handler.PublishIfIdleDueAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                // Redis or Kafka away: the pending version stays checkpointed and the next tick or batch retries it.
+                logger.LogWarning("Trainer: idle publish failed, will retry: {Error}", e.Message);
+            }
+        }
     }
 }
 

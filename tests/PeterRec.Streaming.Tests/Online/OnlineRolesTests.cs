@@ -66,6 +66,30 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
     }
 
     [Fact]
+    public async Task Steps_trained_after_the_last_version_are_published_once_the_stream_goes_quiet()
+    {
+        var config = Base(_kafka.Bootstrap, redis.Configuration, _prefix);
+        config["Trainer:PublishEverySteps"] = "1000000";   // only the time rule can publish
+        config["Trainer:PublishEverySeconds"] = "6";  // longer than start-up plus the one batch
+        var trainer = await StartTrainerAsync(config, _backbone.Dir, _checkpoints);
+        try
+        {
+            var events = await SyntheticEventsAsync(users: 20, events: 64, targets: 5, seed: 3);
+            await ProduceEventsAsync(events);
+            var learner = trainer.Trainer().Learner!;
+            await Eventually.Async(() => Task.FromResult(learner.TrainedEvents >= 64), TimeSpan.FromSeconds(30), () => $"trained {learner.TrainedEvents}");
+            // No further batch arrives; the idle timer must publish what was trained.
+            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.PatchLatest("rec")) >= 1, TimeSpan.FromSeconds(15),
+                () => $"latest {Db.StringGet(Keys.PatchLatest("rec"))}, step {learner.Step}");
+            Assert.Equal(learner.Version, (long)await Db.StringGetAsync(Keys.PatchLatest("rec")));
+        }
+        finally
+        {
+            await trainer.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task Trainer_restart_resumes_from_checkpoint_and_committed_offsets_without_losing_or_retraining_events()
     {
         var events = await SyntheticEventsAsync(users: 50, events: 1000, targets: 10, seed: 9);

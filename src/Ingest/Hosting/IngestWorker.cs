@@ -41,14 +41,7 @@ public sealed class IngestWorker(
             handler.HandleAsync,
             logger,
             metrics);
-        _registration = registry.Register(_loop);
-        _loop.Start();
-        _loop.Completion.ContinueWith(t =>
-        {
-            if (!t.IsFaulted) return;
-            Environment.ExitCode = 1;
-            lifetime.StopApplication();
-        }, TaskScheduler.Default);
+        _registration = registry.StartSupervised(_loop, lifetime);
         return Task.CompletedTask;
     }
 

@@ -57,17 +57,7 @@ public sealed class ServingWorker(
         logger.LogInformation("Serving tasks {Tasks}: {Kafka}, changed users from {Topic} as group {Group}", string.Join(",", o.Tasks), kafka.Options, topics.Value.ChangedUsers, o.GroupId);
     }
 
-    private void Start(KafkaConsumeLoop loop)
-    {
-        _loops.Add((loop, registry.Register(loop)));
-        loop.Start();
-        _ = loop.Completion.ContinueWith(t =>
-        {
-            if (!t.IsFaulted) return;
-            Environment.ExitCode = 1;
-            lifetime.StopApplication();
-        }, TaskScheduler.Default);
-    }
+    private void Start(KafkaConsumeLoop loop) => _loops.Add((loop, registry.StartSupervised(loop, lifetime)));
 
     private async Task OnAnnouncementsAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {

@@ -44,15 +44,8 @@ public sealed class TrainerWorker(
             handler.HandleAsync,
             logger,
             metrics);
-        _registration = registry.Register(_loop);
-        _loop.Start();
+        _registration = registry.StartSupervised(_loop, lifetime);
         _idlePublisher = PublishWhileIdleAsync(_stopIdle.Token);
-        _ = _loop.Completion.ContinueWith(t =>
-        {
-            if (!t.IsFaulted) return;
-            Environment.ExitCode = 1;
-            lifetime.StopApplication();
-        }, TaskScheduler.Default);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Sockets;
+using PeterRec.Cli.Orchestration;
 using PeterRec.Common.Contracts;
+using PeterRec.DevBroker;
 using PeterRec.Common.Redis;
 using PeterRec.Streaming.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -54,6 +56,62 @@ public sealed class SecurityTests
                 Assert.DoesNotContain(Password, body);
             }
             Assert.Contains("peterrec_ingest_events", await http.GetStringAsync("/metrics"));
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task A_role_never_logs_the_redis_password_and_without_it_stays_not_ready()
+    {
+        var port = LoopbackPort.Free();
+        var dir = Path.Combine(Path.GetTempPath(), $"peterrec-authlog-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        var psi = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var a in new[] { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--requirepass", Password })
+            psi.ArgumentList.Add(a);
+        using var redis = Process.Start(psi)!;
+        try
+        {
+            LoopbackPort.WaitUntilAccepting(redis, port, TimeSpan.FromSeconds(10), "redis-server");
+            using var kafka = new TestKafka(partitions: 1);
+            var prefix = RedisFixture.UniquePrefix();
+            string[] args = ["ingest", "--kafka", kafka.Bootstrap, "--redis", $"127.0.0.1:{port}", "--key-prefix", prefix];
+            var verbose = new Dictionary<string, string> { ["PETERREC_Logging__LogLevel__Default"] = "Debug" };
+            using var withPassword = RoleProcess.Start("with-password", args, dir, LoopbackPort.Free(),
+                new Dictionary<string, string>(verbose) { ["PETERREC_Redis__Password"] = Password, ["PETERREC_Ingest__GroupId"] = "g1" });
+            using var withoutPassword = RoleProcess.Start("without-password", args, dir, LoopbackPort.Free(),
+                new Dictionary<string, string>(verbose) { ["PETERREC_Ingest__GroupId"] = "g2" });
+            using var http = new HttpClient();
+            async Task<HttpStatusCode> Ready(RoleProcess role)
+            {
+                try { return (await http.GetAsync($"http://127.0.0.1:{role.HttpPort}/readyz")).StatusCode; }
+                catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; }
+            }
+            await Eventually.Async(async () => await Ready(withPassword) == HttpStatusCode.OK, TimeSpan.FromSeconds(60), () => withPassword.Tail());
+            await kafka.ProduceClicksAsync([new ClickEvent("u-log", "i1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())]);
+            using var auth = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},password={Password}");
+            await Eventually.Async(async () => await auth.GetDatabase().ListLengthAsync(new RedisKeys(prefix).Window("u-log")) == 1, TimeSpan.FromSeconds(30));
+            // The role without the password is up (healthz) but must not claim readiness.
+            await Eventually.Async(async () =>
+            {
+                try { return (await http.GetAsync($"http://127.0.0.1:{withoutPassword.HttpPort}/healthz")).IsSuccessStatusCode; }
+                catch (HttpRequestException) { return false; }
+            }, TimeSpan.FromSeconds(60), () => withoutPassword.Tail());
+            for (int i = 0; i < 10; i++)
+            {
+                Assert.NotEqual(HttpStatusCode.OK, await Ready(withoutPassword));
+                await Task.Delay(200);
+            }
+            await withPassword.StopAsync(TimeSpan.FromSeconds(10));
+            await withoutPassword.StopAsync(TimeSpan.FromSeconds(10));
+            var logs = File.ReadAllText(withPassword.LogPath) + File.ReadAllText(withoutPassword.LogPath);
+            Assert.Contains("dbug", logs);                 // Debug logging really was on
+            Assert.DoesNotContain(Password, logs);
         }
         finally
         {

@@ -69,6 +69,16 @@ public sealed class MockKafkaCluster : IDisposable
         rd_kafka_mock_group_initial_rebalance_delay_ms(Handle(), (int)delay.TotalMilliseconds);
 
     /// <summary>
+    /// KIP-848 group session timeout (the broker's group.consumer.session.timeout.ms; 45 s by default): how long a
+    /// member that vanished without leaving (kill -9) keeps its partitions before they move to a live member.
+    /// </summary>
+    public void SetConsumerGroupSessionTimeout(TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.FromSeconds(1));
+        rd_kafka_mock_set_group_consumer_session_timeout_ms(Handle(), (int)timeout.TotalMilliseconds);
+    }
+
+    /// <summary>
     /// The next <paramref name="errors"/>.Length requests of type <paramref name="apiKey"/> to any broker fail with
     /// these errors, in order. <see cref="ErrorCode.Local_Transport"/> makes the broker drop the connection.
     /// </summary>

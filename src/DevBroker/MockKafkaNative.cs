@@ -30,6 +30,7 @@ internal static partial class MockKafkaNative
     internal static partial int rd_kafka_mock_topic_create(IntPtr mcluster, string topic, int partitionCount, int replicationFactor);
 
     [LibraryImport(Lib)] internal static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mcluster, int delayMs);
+    [LibraryImport(Lib)] internal static partial void rd_kafka_mock_set_group_consumer_session_timeout_ms(IntPtr mcluster, int timeoutMs);
 
     [LibraryImport(Lib)] internal static partial void rd_kafka_mock_clear_request_errors(IntPtr mcluster, short apiKey);
 

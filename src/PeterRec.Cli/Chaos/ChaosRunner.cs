@@ -24,6 +24,8 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
         var topics = new TopicOptions();
         using var cluster = new MockKafkaCluster();
         cluster.SetInitialRebalanceDelay(TimeSpan.Zero);
+        // A SIGKILLed member cannot leave its group; with Kafka's 45 s default the trainer waited that long.
+        cluster.SetConsumerGroupSessionTimeout(TimeSpan.FromSeconds(10));
         foreach (var t in topics.All) cluster.CreateTopic(t, s.Partitions);
         using var redis = new ChaosRedis(Path.Combine(work, "redis"));
         var backbone = ChaosBackbone.Create(Path.Combine(work, "backbone"), s.Items, s.WindowSize, s.Seed);

@@ -22,17 +22,22 @@ public static class DevBrokerCommand
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => [.. new TopicOptions().All],
         };
+        var sessionTimeout = new Option<int>("--session-timeout-ms")
+        {
+            Description = "Consumer-group session timeout: how long a killed member keeps its partitions (Kafka's default is 45000)",
+            DefaultValueFactory = _ => 10_000,
+        };
         var cmd = new Command("dev-broker", "Run an in-process Kafka mock cluster with the project's topics until interrupted")
         {
-            partitions, brokers, bootstrapFile, topics,
+            partitions, brokers, bootstrapFile, topics, sessionTimeout,
         };
         cmd.SetAction((parseResult, ct) => Run(
             parseResult.GetValue(partitions), parseResult.GetValue(brokers), parseResult.GetValue(bootstrapFile),
-            parseResult.GetValue(topics) ?? [], ct));
+            parseResult.GetValue(topics) ?? [], TimeSpan.FromMilliseconds(parseResult.GetValue(sessionTimeout)), ct));
         return cmd;
     }
 
-    private static async Task<int> Run(int partitions, int brokers, FileInfo? bootstrapFile, string[] topics, CancellationToken ct)
+    private static async Task<int> Run(int partitions, int brokers, FileInfo? bootstrapFile, string[] topics, TimeSpan sessionTimeout, CancellationToken ct)
     {
         if (partitions < 1 || brokers < 1)
         {
@@ -45,6 +50,7 @@ public static class DevBrokerCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
         using var cluster = new MockKafkaCluster(brokers);
+        cluster.SetConsumerGroupSessionTimeout(sessionTimeout);
         foreach (var topic in topics.Distinct())
             cluster.CreateTopic(topic, partitions, replicationFactor: Math.Min(3, brokers));
         if (bootstrapFile is not null) WriteAtomically(bootstrapFile.FullName, cluster.BootstrapServers + "\n");

@@ -63,13 +63,18 @@ public sealed class ServingBackbone : IDisposable
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var ids = Sequences.LeftPad(sources, MaxSeq, _device);                   // [batch, seq]
+            // Pad the batch to a power of two: every distinct input shape gets its own cached conv kernels inside
+            // libtorch, so arbitrary batch sizes made serving's native memory grow for as long as new sizes came.
+            var padded = sources.Count == BatchBucket(sources.Count) ? sources
+                : [.. sources, .. Enumerable.Repeat(Array.Empty<int>(), BatchBucket(sources.Count) - sources.Count)];
+            var ids = Sequences.LeftPad(padded, MaxSeq, _device);                    // [bucket, seq]
             Tensor rep;
             lock (_gate)
             {
                 foreach (var (name, (shape, data)) in patch.Tensors) _taskParams[name].copy_(tensor(data, shape));
                 rep = _shell.forward(ids);                                           // [batch, channels]
             }
+            rep = rep.narrow(0, 0, sources.Count);                                  // [batch, channels]
             reps = rep.cpu().data<float>().ToArray();
             if (k > 0)
             {
@@ -88,6 +93,9 @@ public sealed class ServingBackbone : IDisposable
         }
         return result;
     }
+
+    /// <summary>The next power of two at or above <paramref name="count"/>.</summary>
+    public static int BatchBucket(int count) => count <= 1 ? 1 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count);
 
     public void Dispose() => _shell.Dispose();
 }

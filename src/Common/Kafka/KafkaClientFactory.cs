@@ -41,9 +41,6 @@ public sealed class KafkaClientFactory(IOptions<KafkaOptions> options)
             // librdkafka's default (1000 ms) pauses fetching whenever the local queue is full, which left a fast
             // consumer idle for ~0.4 s at a time once it drained the queue.
             FetchQueueBackoffMs = 5,
-            // Bounds the prefetch queue (librdkafka's default is 64 MB per consumer): a role that falls behind holds
-            // at most this much in memory and the rest waits in Kafka, which is the back-pressure.
-            QueuedMaxMessagesKbytes = 8 * 1024,
         };
         Apply(config);
         return config;

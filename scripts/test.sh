@@ -16,9 +16,9 @@ dotnet test PeterRec.sln -c Release --nologo --logger "console;verbosity=normal"
 rc=${PIPESTATUS[0]}
 set -e
 # One closing line over all test projects (vstest prints one summary per project).
-passed=$(grep -E '^\s+Passed:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -E '^\s+Failed:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-skipped=$(grep -E '^\s+Skipped:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+passed=$( (grep -E '^\s+Passed:\s+[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
+failed=$( (grep -E '^\s+Failed:\s+[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
+skipped=$( (grep -E '^\s+Skipped:\s+[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$rc"

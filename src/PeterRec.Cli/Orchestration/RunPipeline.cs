@@ -83,7 +83,7 @@ public static class RunPipeline
         var lastWindow = last.PrequentialWindow is { } lw ? new PrequentialPoint(lw, (long)last.LabelsTrained) : null;
         return new RunSummary(
             new ProducedCounts(produced.Clicks, produced.TaskEvents, produced.Clicks + produced.TaskEvents),
-            (long)last.Ingested, (long)last.DeadLetters, (long)last.LabelsTrained, (long)last.TrainSteps, (long)last.Publishes,
+            (long)last.Ingested, (long)last.DeadLetters, (long)last.LabelsTrained, (long)last.LabelsHeldOut, (long)last.TrainSteps, (long)last.Publishes,
             (long?)last.ServingPatchVersion, usersWithRecs,
             new PrequentialSummary("hr_5", s.PrequentialWindow, firstWindow, lastWindow, last.PrequentialTotal),
             freshness, s.Rate, Math.Round(replayClock.Elapsed.TotalSeconds, 2), Math.Round(wall.Elapsed.TotalSeconds, 1), last.Drained,

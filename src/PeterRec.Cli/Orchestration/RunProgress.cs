@@ -31,6 +31,8 @@ public sealed record RunProgress
     public double ServingLag { get; init; }
     public double TrainSteps { get; init; }
     public double LabelsTrained { get; init; }
+    /// <summary>Labels scored but kept out of training for the trainer's publish gate (every Trainer:HoldoutEvery-th).</summary>
+    public double LabelsHeldOut { get; init; }
     public double LabelsSeen { get; init; }
     public double Publishes { get; init; }
     public double? TrainerPatchVersion { get; init; }
@@ -62,6 +64,7 @@ public sealed record RunProgress
             IngestLag = ingest.Sum(ConsumerLag), TrainerLag = trainer.Sum(ConsumerLag), ServingLag = serving.Sum(ConsumerLag),
             TrainSteps = trainer.Sum(TrainerSteps, t),
             LabelsTrained = trainer.Sum(TrainerEvents, t, ("outcome", "trained")),
+            LabelsHeldOut = trainer.Sum(TrainerEvents, t, ("outcome", "held_out")),
             // Every outcome, so refused or invalid labels do not hold the drain forever.
             LabelsSeen = trainer.Sum(TrainerEvents) - trainer.Sum(TrainerEvents, ("outcome", "redelivered")),
             Publishes = trainer.Sum(TrainerPublishes, t),

@@ -19,6 +19,7 @@ public sealed record RunSummary(
     long EventsIngested,
     long EventsDeadLettered,
     long LabelsTrained,
+    long LabelsHeldOut,
     long TrainSteps,
     long PatchVersions,
     long? PatchVersionServed,

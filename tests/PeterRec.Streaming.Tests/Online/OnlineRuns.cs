@@ -36,6 +36,9 @@ public static class OnlineRuns
         config["Trainer:BatchEvents"] = "256";
         config["Trainer:BatchDelayMs"] = "100";
         config.TryAdd("Trainer:PublishEverySteps", "10");
+        // Versions by step count only unless a test asks for the time rule: an idle-timer publish between a test's
+        // reads of the trainer's version and Redis's latest pointer would race with its assertions.
+        config.TryAdd("Trainer:PublishEverySeconds", "3600");
         config.TryAdd("Trainer:HoldoutEvery", "0");
         var app = TrainerHost.Build([], config);
         await app.StartAsync();

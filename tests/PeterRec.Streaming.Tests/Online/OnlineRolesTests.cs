@@ -46,6 +46,9 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
             await ProduceEventsAsync(events);
             var learner = trainer.Trainer().Learner!;
             await Eventually.Async(() => Task.FromResult(learner.TrainedEvents >= 3000), TimeSpan.FromSeconds(90), () => $"trained {learner.TrainedEvents}");
+            // The last batch's version may still be on its way to Redis (blob, then pointer, then trim): wait for it.
+            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.PatchLatest("rec")) == learner.Version, TimeSpan.FromSeconds(20),
+                () => $"trainer at v{learner.Version}");
             var latest = (long)await Db.StringGetAsync(Keys.PatchLatest("rec"));
             Assert.True(latest >= 5, $"latest version {latest}");
             // Only announcements can tell this server (its poll is an hour): it must follow the trainer.

@@ -122,7 +122,8 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
             Assert.Equal(1000, learner.TrainedEvents);
             Assert.True(learner.Step > stepBefore);
             Assert.True(learner.Version >= versionBefore);
-            Assert.Equal(learner.Version, (long)await Db.StringGetAsync(Keys.PatchLatest("rec")));
+            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.PatchLatest("rec")) == learner.Version, TimeSpan.FromSeconds(20),
+                () => $"trainer at v{learner.Version}, Redis at v{Db.StringGet(Keys.PatchLatest("rec"))}");
         }
         finally
         {

@@ -75,7 +75,7 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
             for (int s = 0; s < steps; s++)
             {
                 using var scope = NewDisposeScope();
-                var idx = order.Skip(s * options.Batch).Take(options.Batch).ToArray();
+                var idx = order[(s * options.Batch)..Math.Min(order.Length, (s + 1) * options.Batch)];
                 var ids = Sequences.LeftPad(idx.Select(i => pairs[i].Source).ToList(), model.Config.MaxSeq, device);
                 var labels = tensor(idx.Select(i => (long)pairs[i].Target).ToArray(), device: device);
                 var rep = model.forward(ids);                                        // [batch, channels]

@@ -54,7 +54,7 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
             for (int s = 0; s < steps; s++)
             {
                 using var scope = NewDisposeScope();
-                var batch = order.Skip(s * options.Batch).Take(options.Batch).Select(i => windows[i]).ToList();
+                var batch = order[(s * options.Batch)..Math.Min(order.Length, (s + 1) * options.Batch)].Select(i => windows[i]).ToList();
                 var loss = objective.Loss(batch, rng, device);
                 optimizer.zero_grad();
                 loss.backward();

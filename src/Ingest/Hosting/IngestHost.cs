@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using PeterRec.Common.Hosting;
+using PeterRec.Hosting;
 
 namespace PeterRec.Ingest.Hosting;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using PeterRec.Common.Kafka;
-using PeterRec.Common.Redis;
+using PeterRec.Kafka;
+using PeterRec.Redis;
 using PeterRec.Ingest.Pipeline;
 using PeterRec.Ingest.Windows;
 

@@ -1,21 +1,21 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Hosting;
-using PeterRec.Common.Kafka;
+using PeterRec.Contracts;
+using PeterRec.Kafka;
 using PeterRec.Ingest.Pipeline;
 
 namespace PeterRec.Ingest.Hosting;
 
 /// <summary>Runs the clicks consumer for the lifetime of the host; a fatal consumer error stops the process (exit 1).</summary>
 public sealed class IngestWorker(
-    KafkaClientFactory kafka,
+    KafkaClientConfigs kafka,
+    IKafkaClientFactory clients,
     IOptions<IngestOptions> options,
     IOptions<TopicOptions> topics,
     ClickBatchHandler handler,
     KafkaConsumerRegistry registry,
-    PeterRecMetrics metrics,
+    KafkaMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<IngestWorker> logger) : IHostedService
 {
@@ -30,6 +30,7 @@ public sealed class IngestWorker(
         var o = options.Value;
         logger.LogInformation("Ingest: {Kafka}, clicks topic {Topic}, window size {WindowSize}", kafka.Options, topics.Value.Clicks, o.WindowSize);
         _loop = new KafkaConsumeLoop(
+            clients,
             kafka.CreateConsumerConfig(o.GroupId),
             new KafkaConsumeLoopOptions
             {

@@ -3,9 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Hosting;
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Hosting;
+using PeterRec.Kafka;
+using PeterRec.Redis;
 using PeterRec.Ingest.Windows;
 
 namespace PeterRec.Ingest.Pipeline;

@@ -1,17 +1,16 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using PeterRec.Common.Kafka;
+using PeterRec.Kafka;
 
 namespace PeterRec.Ingest.Pipeline;
 
 /// <summary>The role's one idempotent producer (acks=all), for changed users and dead letters.</summary>
 public sealed class IngestProducer : IDisposable
 {
-    public IngestProducer(KafkaClientFactory factory, ILogger<IngestProducer> logger)
+    public IngestProducer(KafkaClientConfigs configs, IKafkaClientFactory clients, ILogger<IngestProducer> logger)
     {
-        Producer = new ProducerBuilder<string, byte[]>(factory.CreateProducerConfig("peterrec-ingest"))
-            .SetErrorHandler((_, e) => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Producer: {Code} {Reason}", e.Code, e.Reason))
-            .Build();
+        Producer = clients.CreateProducer(configs.CreateProducerConfig("peterrec-ingest"),
+            e => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Producer: {Code} {Reason}", e.Code, e.Reason));
     }
 
     public IProducer<string, byte[]> Producer { get; }

@@ -1,4 +1,4 @@
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
 using StackExchange.Redis;
 
 namespace PeterRec.Ingest.Windows;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using PeterRec.Cli.Chaos;
+using PeterRec.Chaos;
 
 namespace PeterRec.Cli.Commands;
 

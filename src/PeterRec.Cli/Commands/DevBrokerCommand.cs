@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using PeterRec.Common.Contracts;
+using PeterRec.Contracts;
 using PeterRec.DevBroker;
 
 namespace PeterRec.Cli.Commands;

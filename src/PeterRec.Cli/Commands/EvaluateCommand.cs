@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using PeterRec.Model.Data;
 using PeterRec.Model.Evaluation;
+using PeterRec.Model.Model;
 using PeterRec.Model.Storage;
 using PeterRec.Model.Training;
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
-using PeterRec.Cli.Produce;
+using PeterRec.Kafka;
+using PeterRec.Producers;
 
 namespace PeterRec.Cli.Commands;
 
@@ -36,7 +37,7 @@ public static class ProduceCommand
         {
             try
             {
-                var (factory, topics) = CliKafka.Create(parseResult.GetValue(kafka), parseResult.GetValue(bootstrapFile));
+                var (factory, topics) = KafkaSettings.FromEnvironment(parseResult.GetValue(kafka), parseResult.GetValue(bootstrapFile));
                 var start = parseResult.GetValue(startTs) ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 var prefix = parseResult.GetValue(userPrefix)!;
                 var taskName = parseResult.GetValue(task)!;
@@ -49,7 +50,7 @@ public static class ProduceCommand
                         taskName, prefix, start, parseResult.GetValue(seed));
                 var config = factory.CreateProducerConfig("peterrec-produce");
                 config.LingerMs = 10;
-                using var producer = new ProducerBuilder<string, byte[]>(config).Build();
+                using var producer = KafkaClientFactory.Instance.CreateProducer(config);
                 var s = EventReplayer.Run(producer, topics, events, parseResult.GetValue(rate), parseResult.GetValue(maxEvents), ct);
                 var total = s.Clicks + s.TaskEvents;
                 Console.WriteLine($"produced {s.Clicks} clicks to {topics.Clicks} and {s.TaskEvents} task events to {topics.TaskEvents} " +

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
-using PeterRec.Common.Redis;
-using PeterRec.Serving.Hosting;
+using PeterRec.Contracts;
+using PeterRec.Redis;
 using StackExchange.Redis;
 
 namespace PeterRec.Cli.Commands;

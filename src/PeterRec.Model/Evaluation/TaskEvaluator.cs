@@ -1,5 +1,5 @@
+using PeterRec.Model.Data;
 using PeterRec.Model.Model;
-using PeterRec.Model.Training;
 using static TorchSharp.torch;
 
 namespace PeterRec.Model.Evaluation;

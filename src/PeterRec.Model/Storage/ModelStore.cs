@@ -1,7 +1,7 @@
-using TorchSharp;
+using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using PeterRec.Model.Data;
 using PeterRec.Model.Model;
 using static TorchSharp.torch;
 
@@ -14,15 +14,25 @@ public sealed record TaskManifest
     public required string Mode { get; init; }           // FineTuneMode name
     public required int Targets { get; init; }
     public required int PatchHidden { get; init; }
-    public string? BackboneFingerprint { get; init; }
+    /// <summary>The backbone the task was trained over (<see cref="ModelStore.Fingerprint"/>); loading refuses any other.</summary>
+    public required string BackboneFingerprint { get; init; }
     public long Version { get; init; }
 }
 
 /// <summary>
-/// On-disk layout. Backbone dir: <c>config.json</c>, <c>backbone.bin</c>, <c>source_vocab.txt</c>.
-/// Task dir: <c>task.json</c>, <c>task.bin</c> (only the tensors the mode trains), <c>target_vocab.txt</c>.
+/// The model artifacts on disk, every tensor file a sealed safetensors file (<see cref="TensorFile"/>, names per
+/// <see cref="ParameterNames"/>):
+/// <list type="bullet">
+/// <item>Backbone dir: <c>backbone.safetensors</c> (kind backbone; metadata <c>peterrec.config</c> = the config JSON,
+/// <c>peterrec.source_vocab.count</c>/<c>.sha256</c>), <c>config.json</c> (a readable copy, checked against the
+/// sealed one), <c>source_vocab.txt</c> (checked against count and hash).</item>
+/// <item>Task dir: <c>task.safetensors</c> (kind task: only the tensors the mode trains; metadata
+/// <c>peterrec.manifest</c>, <c>peterrec.target_vocab.count</c>/<c>.sha256</c>), <c>task.json</c> (checked copy),
+/// <c>target_vocab.txt</c>. A task refuses a backbone whose fingerprint is not the one it was trained over.</item>
+/// </list>
+/// In-memory snapshots of a task's trainable tensors (<see cref="ExportTaskState"/>) keep the module's own names.
 /// </summary>
-public static class ModelStore
+public static partial class ModelStore
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -31,47 +41,10 @@ public static class ModelStore
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static void SaveBackbone(string dir, NextItNet backbone, Vocabulary sourceVocab)
-    {
-        Directory.CreateDirectory(dir);
-        var blob = TensorBundle.Write(backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
-        AtomicWrite(Path.Combine(dir, "backbone.bin"), blob);
-        AtomicWrite(Path.Combine(dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(backbone.Config, Json));
-        sourceVocab.Save(Path.Combine(dir, "source_vocab.txt"));
-    }
+    /// <summary>The same naming without indentation: the sealed copies in file metadata.</summary>
+    public static readonly JsonSerializerOptions CompactJson = new(Json) { WriteIndented = false };
 
-    public static BackboneConfig LoadBackboneConfig(string dir)
-    {
-        var path = Path.Combine(dir, "config.json");
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no backbone here (expected config.json, backbone.bin, source_vocab.txt)", path);
-        var config = JsonSerializer.Deserialize<BackboneConfig>(File.ReadAllBytes(path), Json)
-                     ?? throw new InvalidDataException($"{path}: empty config");
-        config.Validate();
-        return config;
-    }
-
-    public static Vocabulary LoadSourceVocab(string dir) =>
-        Vocabulary.Load(Path.Combine(dir, "source_vocab.txt"), Vocabulary.SourceSpecials);
-
-    /// <summary>Short content hash of backbone.bin, so a task can tell which backbone it was trained on.</summary>
-    public static string Fingerprint(string dir) =>
-        Convert.ToHexString(System.IO.Hashing.XxHash64.Hash(File.ReadAllBytes(Path.Combine(dir, "backbone.bin")))).ToLowerInvariant();
-
-    /// <summary>Copies pretrained weights into a backbone (patches, if any, keep their init).</summary>
-    public static void LoadBackboneWeights(string dir, NextItNet backbone)
-    {
-        var path = Path.Combine(dir, "backbone.bin");
-        var bundle = TensorBundle.Read(File.ReadAllBytes(path), path);
-        try
-        {
-            var required = backbone.named_parameters().Select(p => p.name)
-                .Where(n => !n.Contains(".patch", StringComparison.Ordinal));
-            TensorBundle.LoadInto(backbone, bundle, path, required);
-        }
-        finally { foreach (var t in bundle.Values) t.Dispose(); }
-    }
-
-    /// <summary>Serialises only what the mode trains: the task's own state.</summary>
+    /// <summary>Serialises only what the mode trains: the task's own state (module names, kind <c>tensors</c>).</summary>
     public static byte[] ExportTaskState(PeterRecModel model) =>
         TensorBundle.Write(model.TrainableParameters().Select(p => (p.Name, (Tensor)p.Param)));
 
@@ -82,41 +55,19 @@ public static class ModelStore
         finally { foreach (var t in bundle.Values) t.Dispose(); }
     }
 
-    public static void SaveTask(string dir, PeterRecModel model, TaskManifest manifest, Vocabulary targetVocab)
+    /// <summary>The task's trainable tensors as file entries (task-file names).</summary>
+    public static List<TensorEntry> TaskEntries(PeterRecModel model) =>
+        [.. model.TrainableParameters().Select(p => TensorBundle.ToEntry(ParameterNames.TaskName(p.Name), p.Param))];
+
+    /// <summary>Loads task-file entries into the model's trainable tensors: all of them, nothing else, same shapes.</summary>
+    public static void LoadTaskEntries(PeterRecModel model, IEnumerable<TensorEntry> entries, string what)
     {
-        Directory.CreateDirectory(dir);
-        AtomicWrite(Path.Combine(dir, "task.bin"), ExportTaskState(model));
-        AtomicWrite(Path.Combine(dir, "task.json"), JsonSerializer.SerializeToUtf8Bytes(manifest, Json));
-        targetVocab.Save(Path.Combine(dir, "target_vocab.txt"));
+        var bundle = TensorBundle.ToTensors(entries, ParameterNames.FromTaskFile, what);
+        try { TensorBundle.LoadInto(model, bundle, what, model.TrainableParameters().Select(p => p.Name)); }
+        finally { foreach (var t in bundle.Values) t.Dispose(); }
     }
 
-    public static TaskManifest LoadManifest(string taskDir)
-    {
-        var path = Path.Combine(taskDir, "task.json");
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no task here (expected task.json, task.bin, target_vocab.txt)", path);
-        return JsonSerializer.Deserialize<TaskManifest>(File.ReadAllBytes(path), Json)
-               ?? throw new InvalidDataException($"{path}: empty manifest");
-    }
-
-    /// <summary>Rebuilds a task model: backbone weights, then the task's own tensors over them.</summary>
-    public static (PeterRecModel Model, TaskManifest Manifest, Vocabulary Targets) LoadTask(string backboneDir, string taskDir, Device device)
-    {
-        var config = LoadBackboneConfig(backboneDir);
-        var manifest = LoadManifest(taskDir);
-        var targets = Vocabulary.Load(Path.Combine(taskDir, "target_vocab.txt"), []);
-        if (targets.Count != manifest.Targets)
-            throw new InvalidDataException($"{taskDir}: target_vocab.txt has {targets.Count} entries, task.json says {manifest.Targets}");
-        var mode = FineTuneModes.Parse(manifest.Mode);
-        var model = new PeterRecModel(config, mode, manifest.Targets, manifest.PatchHidden);
-        if (mode.UsesPretrainedWeights()) LoadBackboneWeights(backboneDir, model.Backbone);
-        var taskPath = Path.Combine(taskDir, "task.bin");
-        ImportTaskState(model, File.ReadAllBytes(taskPath), taskPath);
-        model.to(device);
-        model.eval();
-        return (model, manifest, targets);
-    }
-
-    /// <summary>Write-then-rename so a crash never leaves a half-written checkpoint behind.</summary>
+    /// <summary>Write-then-rename so a crash never leaves a half-written file behind.</summary>
     public static void AtomicWrite(string path, ReadOnlySpan<byte> bytes)
     {
         var tmp = path + ".tmp";
@@ -126,5 +77,45 @@ public static class ModelStore
             f.Flush(flushToDisk: true);
         }
         File.Move(tmp, path, overwrite: true);
+    }
+
+    internal static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+
+    /// <summary>Refuses a readable JSON copy that says something else than the sealed original, naming what differs.</summary>
+    internal static void CheckCopy(string sealedJson, string copyJson, string copyPath, string sealedPath)
+    {
+        var a = JsonNode.Parse(sealedJson)!.AsObject();
+        var b = JsonNode.Parse(copyJson)!.AsObject();
+        var differ = a.Select(kv => kv.Key).Union(b.Select(kv => kv.Key))
+            .Where(k => !JsonNode.DeepEquals(a[k], b[k]))
+            .Select(k => $"{k}: {b[k]?.ToJsonString() ?? "missing"} in {Path.GetFileName(copyPath)}, {a[k]?.ToJsonString() ?? "missing"} sealed in {Path.GetFileName(sealedPath)}")
+            .ToList();
+        if (differ.Count > 0)
+            throw new InvalidDataException(
+                $"{copyPath} does not match the copy sealed (checksummed) in {sealedPath}: {string.Join("; ", differ)}. " +
+                "The JSON was edited or belongs to another artifact; restore it or train again.");
+    }
+
+    /// <summary>Refuses a vocabulary file whose length or content differs from what the tensor file recorded.</summary>
+    internal static void CheckVocab(string path, IReadOnlyDictionary<string, string> metadata, string prefix, string sealedPath)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: missing (its tensors in {sealedPath} need it)", path);
+        var bytes = File.ReadAllBytes(path);
+        var lines = bytes.Count(b => b == (byte)'\n');
+        var count = metadata.GetValueOrDefault($"{prefix}.count");
+        if (count != lines.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: {lines} entries, but {sealedPath} was written with {count ?? "no"} ({prefix}.count); the vocabulary does not belong to these tensors");
+        if (metadata.GetValueOrDefault($"{prefix}.sha256") != Sha256(bytes))
+            throw new InvalidDataException($"{path}: content differs from the vocabulary {sealedPath} was written with ({prefix}.sha256); a token was changed or reordered");
+    }
+
+    internal static Dictionary<string, string> VocabMetadata(string path, string prefix)
+    {
+        var bytes = File.ReadAllBytes(path);
+        return new Dictionary<string, string>
+        {
+            [$"{prefix}.count"] = bytes.Count(b => b == (byte)'\n').ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"{prefix}.sha256"] = Sha256(bytes),
+        };
     }
 }

@@ -1,105 +1,58 @@
-using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using System.Text;
 using static TorchSharp.torch;
 
 namespace PeterRec.Model.Storage;
 
 /// <summary>
-/// A named set of float32 tensors in one self-checking binary blob: magic, version, entries
-/// (name, shape, little-endian data), then a CRC-32 of everything before it. Used for backbones,
-/// task checkpoints and the patch versions the trainer publishes, so a truncated or corrupted
-/// blob is always refused with a clear error instead of loading garbage.
+/// Named float32 tensors to and from <see cref="TensorFile"/> bytes (kind <c>tensors</c>, names as given), and into a
+/// module's parameters. Used for in-memory snapshots (the best epoch's state) and by the artifact stores, so a
+/// truncated or corrupted blob is always refused with a clear error instead of loading garbage.
 /// </summary>
 public static class TensorBundle
 {
-    private static readonly byte[] Magic = "PRTB"u8.ToArray();
-    private const int Version = 1;
-    private const int MaxEntries = 100_000, MaxRank = 8, MaxName = 1024;
+    public const string Kind = "tensors";
 
-    public static byte[] Write(IEnumerable<(string Name, Tensor Value)> tensors)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
-        {
-            var list = tensors.ToList();
-            w.Write(Magic);
-            w.Write(Version);
-            w.Write(list.Count);
-            foreach (var (name, value) in list)
-            {
-                w.Write(name);
-                var shape = value.shape;
-                w.Write((byte)shape.Length);
-                foreach (var d in shape) w.Write(d);
-                using var cpu = value.detach().to(ScalarType.Float32).cpu().contiguous();
-                var data = cpu.data<float>().ToArray();
-                w.Write(MemoryMarshal.AsBytes(data.AsSpan()));
-            }
-        }
-        var crc = Crc32.HashToUInt32(ms.GetBuffer().AsSpan(0, (int)ms.Length));
-        ms.Write(BitConverter.GetBytes(crc));
-        return ms.ToArray();
-    }
+    public static byte[] Write(IEnumerable<(string Name, Tensor Value)> tensors) =>
+        TensorFile.Write(Kind, new Dictionary<string, string>(), [.. tensors.Select(t => ToEntry(t.Name, t.Value))]);
 
     /// <summary>Reads a bundle into CPU tensors; throws <see cref="InvalidDataException"/> on any damage.</summary>
-    public static Dictionary<string, Tensor> Read(ReadOnlySpan<byte> bytes, string what)
+    public static Dictionary<string, Tensor> Read(ReadOnlySpan<byte> bytes, string what) =>
+        ToTensors(TensorFile.Read(bytes, what, Kind).Tensors, name => name, what);
+
+    /// <summary>The float32 contents of <paramref name="value"/> (any device) as a file entry.</summary>
+    public static TensorEntry ToEntry(string name, Tensor value)
     {
-        if (bytes.Length < Magic.Length + 12 || !bytes[..4].SequenceEqual(Magic))
-            throw new InvalidDataException($"{what}: not a PeterRec tensor bundle (bad magic or too short: {bytes.Length} bytes)");
-        var body = bytes[..^4];
-        var stored = BitConverter.ToUInt32(bytes[^4..]);
-        if (Crc32.HashToUInt32(body) != stored)
-            throw new InvalidDataException($"{what}: checksum mismatch (truncated or corrupted, {bytes.Length} bytes)");
-        using var r = new BinaryReader(new MemoryStream(body.ToArray()), Encoding.UTF8);
-        r.ReadBytes(4);
-        var version = r.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"{what}: bundle version {version}, expected {Version}");
-        var count = r.ReadInt32();
-        if (count < 0 || count > MaxEntries) throw new InvalidDataException($"{what}: entry count {count} out of range");
-        var result = new Dictionary<string, Tensor>(count);
+        using var cpu = value.detach().to(ScalarType.Float32).cpu().contiguous();
+        return TensorEntry.Floats(name, value.shape, cpu.data<float>().ToArray());
+    }
+
+    /// <summary>CPU tensors of F32 entries, renamed by <paramref name="rename"/>; refuses duplicates after renaming.</summary>
+    public static Dictionary<string, Tensor> ToTensors(IEnumerable<TensorEntry> entries, Func<string, string> rename, string what)
+    {
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            for (int i = 0; i < count; i++)
+            foreach (var e in entries)
             {
-                var name = r.ReadString();
-                if (name.Length is 0 or > MaxName) throw new InvalidDataException($"{what}: entry {i} has a bad name");
-                int rank = r.ReadByte();
-                if (rank > MaxRank) throw new InvalidDataException($"{what}: '{name}' has rank {rank}");
-                var shape = new long[rank];
-                long n = 1;
-                for (int d = 0; d < rank; d++)
-                {
-                    shape[d] = r.ReadInt64();
-                    if (shape[d] < 0 || shape[d] > int.MaxValue) throw new InvalidDataException($"{what}: '{name}' has dimension {shape[d]}");
-                    n = checked(n * shape[d]);
-                }
-                if (n * 4 > r.BaseStream.Length - r.BaseStream.Position)
-                    throw new InvalidDataException($"{what}: '{name}' claims {n} floats but the blob is shorter");
-                var data = new float[n];
-                r.Read(MemoryMarshal.AsBytes(data.AsSpan()));
-                if (!result.TryAdd(name, tensor(data, shape)))
-                    throw new InvalidDataException($"{what}: duplicate entry '{name}'");
+                string name;
+                try { name = rename(e.Name); }
+                catch (InvalidDataException x) { throw new InvalidDataException($"{what}: {x.Message}", x); }
+                if (e.DType != TensorDType.F32) throw new InvalidDataException($"{what}: '{e.Name}' is {e.DType}, expected F32 weights");
+                if (result.ContainsKey(name)) throw new InvalidDataException($"{what}: '{e.Name}' names '{name}' twice");
+                result[name] = tensor(MemoryMarshal.Cast<byte, float>(e.Data).ToArray(), e.Shape);
             }
-            if (r.BaseStream.Position != r.BaseStream.Length)
-                throw new InvalidDataException($"{what}: {r.BaseStream.Length - r.BaseStream.Position} trailing bytes");
-        }
-        catch (EndOfStreamException)
-        {
-            foreach (var t in result.Values) t.Dispose();
-            throw new InvalidDataException($"{what}: ends in the middle of an entry");
+            return result;
         }
         catch
         {
             foreach (var t in result.Values) t.Dispose();
             throw;
         }
-        return result;
     }
 
     /// <summary>
-    /// Copies bundle tensors into a module's parameters by name. Every bundle entry must name an
-    /// existing parameter of the same shape; <paramref name="required"/> names must all be present.
+    /// Copies bundle tensors into a module's parameters by name. Every bundle entry must name an existing parameter of
+    /// the same shape and <paramref name="required"/> names must all be present; nothing is copied unless all fit.
     /// </summary>
     public static void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> bundle, string what, IEnumerable<string>? required = null)
     {

@@ -2,9 +2,6 @@ using PeterRec.Model.Data;
 
 namespace PeterRec.Model.Training;
 
-/// <summary>A fine-tuning user: source ids (oldest first) and target ids (items for rec, the class for cls).</summary>
-public sealed record TaskUser(int Line, int[] Source, int[] Targets);
-
 /// <summary>Fine-tuning rows encoded against the backbone's source vocabulary and the task's target vocabulary.</summary>
 public sealed record TaskData(IReadOnlyList<TaskUser> Users, Vocabulary TargetVocab, long OovTokens, long SourceTokens, int SkippedRows, int UnknownTargets)
 {

@@ -3,9 +3,9 @@ using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Kafka;
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Kafka;
+using PeterRec.Redis;
 using PeterRec.Serving.Scoring;
 using Polly;
 using StackExchange.Redis;
@@ -13,20 +13,20 @@ using StackExchange.Redis;
 namespace PeterRec.Serving.Hosting;
 
 /// <summary>
-/// One batch of changed users: read their current windows, score every task with its current patch (one batched
+/// One batch of changed users: read their current windows, score every task with its current version (one batched
 /// forward per task), write representation and top-N to Redis, then record freshness.
 /// </summary>
 /// <remarks>
 /// Idempotent: values are recomputed from the window as it is now and overwritten whole (SET with TTL), so a
 /// redelivered batch writes the same recommendations again. Returns only after every write is acknowledged; a failed
-/// write fails the batch, which the consume loop rewinds and retries. A task without a published patch is skipped for
+/// write fails the batch, which the consume loop rewinds and retries. A task without a published version is skipped for
 /// the batch (counted as no_patch); its users are scored on their next click.
 /// </remarks>
 public sealed class ChangedUserHandler(
     IOptions<ServingOptions> options,
     IOptions<RedisOptions> redisOptions,
     ServingBackbone backbone,
-    PatchRegistry patches,
+    VersionRegistry versions,
     WindowStore windows,
     IConnectionMultiplexer redis,
     RedisKeys keys,
@@ -74,22 +74,22 @@ public sealed class ChangedUserHandler(
         foreach (var task in _o.Tasks)
         {
             // One read of the reference: the whole batch is scored with one version even if a swap happens meanwhile.
-            var patch = patches.Current(task);
-            if (patch is null)
+            var version = versions.Current(task);
+            if (version is null)
             {
                 metrics.Users(task, "no_patch", users.Count);
                 continue;
             }
             var clock = Stopwatch.StartNew();
-            var scored = backbone.Score(patch, sources, _o.TopN);
+            var scored = backbone.Score(version, sources, _o.TopN);
             metrics.Scored(task, users.Count, clock.Elapsed);
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             for (int i = 0; i < users.Count; i++)
             {
-                var recs = new RecsValue(users[i], task, patch.Version, patch.Manifest.Step, newest[users[i]], now,
+                var recs = new RecsValue(users[i], task, version.Version, version.Manifest.Step, newest[users[i]], now,
                     [.. scored[i].Top.Select(t => new RecItem(t.Label, t.Score))]);
                 writes.Add((keys.Recs(users[i], task), recs.ToJson()));
-                if (_o.WriteReps) writes.Add((keys.Rep(users[i], task), new RepValue(users[i], task, patch.Version, now, scored[i].Rep).ToJson()));
+                if (_o.WriteReps) writes.Add((keys.Rep(users[i], task), new RepValue(users[i], task, version.Version, now, scored[i].Rep).ToJson()));
             }
             metrics.Users(task, "written", users.Count);
         }

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using PeterRec.Common.Hosting;
-using PeterRec.Common.Kafka;
-using PeterRec.Common.Redis;
+using PeterRec.Hosting;
+using PeterRec.Kafka;
+using PeterRec.Redis;
 using PeterRec.Serving.Scoring;
 
 namespace PeterRec.Serving.Hosting;
@@ -35,7 +35,7 @@ public static class ServingHost
         });
         services.AddSingleton(sp =>
         {
-            var registry = ActivatorUtilities.CreateInstance<PatchRegistry>(sp);
+            var registry = ActivatorUtilities.CreateInstance<VersionRegistry>(sp);
             var metrics = sp.GetRequiredService<ServingMetrics>();
             registry.Installed += metrics.Swapped;
             registry.Refused += (_, _, _) => metrics.Shared.RecordError("serving", "patch_rejected");

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using PeterRec.Common.Hosting;
+using PeterRec.Hosting;
 
 namespace PeterRec.Serving.Hosting;
 

@@ -1,31 +1,30 @@
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Hosting;
-using PeterRec.Common.Kafka;
+using PeterRec.Contracts;
+using PeterRec.Hosting;
+using PeterRec.Kafka;
 using PeterRec.Serving.Scoring;
-using PeterRec.Trainer.Publishing;
 
 namespace PeterRec.Serving.Hosting;
 
 /// <summary>
-/// Runs the Serving role: loads patches, consumes changed users (shared group), and watches for new patch versions
+/// Runs the Serving role: loads published versions, consumes changed users (shared group), and watches for new versions
 /// two ways: announcements on the patches topic (a private group per process, from the latest offset, since every
 /// server needs every announcement) and a poll of the latest pointers every <see cref="ServingOptions.PatchPollMs"/>
 /// (covers announcements missed while starting or lost). A fatal consumer error stops the process (exit 1).
 /// </summary>
 public sealed class ServingWorker(
-    KafkaClientFactory kafka,
+    KafkaClientConfigs kafka,
+    IKafkaClientFactory clients,
     IOptions<ServingOptions> options,
     IOptions<TopicOptions> topics,
     ChangedUserHandler handler,
-    PatchRegistry patches,
+    VersionRegistry versions,
     KafkaConsumerRegistry registry,
-    PeterRecMetrics metrics,
+    KafkaMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<ServingWorker> logger) : IHostedService
 {
@@ -41,6 +40,7 @@ public sealed class ServingWorker(
         if (o.Threads > 0) TorchSharp.torch.set_num_threads(o.Threads);
         await RefreshAllAsync().ConfigureAwait(false);
         Start(new KafkaConsumeLoop(
+            clients,
             kafka.CreateConsumerConfig(o.GroupId),
             new KafkaConsumeLoopOptions
             {
@@ -50,6 +50,7 @@ public sealed class ServingWorker(
             handler.HandleAsync, logger, metrics));
         var announcementGroup = $"{o.GroupId}-patches-{Guid.NewGuid():N}";
         Start(new KafkaConsumeLoop(
+            clients,
             kafka.CreateConsumerConfig(announcementGroup, AutoOffsetReset.Latest),
             new KafkaConsumeLoopOptions { Name = "serving-patches", Topics = [topics.Value.Patches], MaxBatchSize = 100 },
             OnAnnouncementsAsync, logger, metrics));
@@ -64,18 +65,16 @@ public sealed class ServingWorker(
         var tasks = new HashSet<string>(StringComparer.Ordinal);
         foreach (var r in batch)
         {
-            try
+            var note = VersionAnnouncement.Parse(r.Message.Value ?? []);
+            if (note.IsValid)
             {
-                var note = JsonSerializer.Deserialize<PatchAnnouncement>(r.Message.Value, PatchPublisher.JsonOptions);
-                if (note is not null && options.Value.Tasks.Contains(note.Task)) tasks.Add(note.Task);
+                if (options.Value.Tasks.Contains(note.Value!.Task)) tasks.Add(note.Value.Task);
+                continue;
             }
-            catch (JsonException e)
-            {
-                metrics.RecordError("serving", "invalid_announcement");
-                logger.LogWarning("Serving: ignoring announcement {Position}: {Reason}", r.TopicPartitionOffset, e.Message);
-            }
+            metrics.RecordError("serving", "invalid_announcement");
+            logger.LogWarning("Serving: ignoring announcement {Position}: {Reason}", r.TopicPartitionOffset, note.Describe());
         }
-        foreach (var task in tasks) await patches.RefreshAsync(task).ConfigureAwait(false);
+        foreach (var task in tasks) await versions.RefreshAsync(task).ConfigureAwait(false);
     }
 
     private async Task PollAsync(CancellationToken ct)
@@ -97,12 +96,12 @@ public sealed class ServingWorker(
         {
             try
             {
-                await patches.RefreshAsync(task).ConfigureAwait(false);
+                await versions.RefreshAsync(task).ConfigureAwait(false);
             }
             catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {
                 metrics.RecordError("serving", "patch_poll");
-                logger.LogWarning("Serving: could not check task {Task}'s latest patch: {Reason}", task, e.Message);
+                logger.LogWarning("Serving: could not check task {Task}'s latest version: {Reason}", task, e.Message);
             }
         }
     }
@@ -119,15 +118,15 @@ public sealed class ServingWorker(
     }
 }
 
-/// <summary>Ready once every task has a validated patch in service ("model loaded").</summary>
-public sealed class ServingModelHealthCheck(IOptions<ServingOptions> options, PatchRegistry patches) : IHealthCheck
+/// <summary>Ready once every task has a validated version in service ("model loaded").</summary>
+public sealed class ServingModelHealthCheck(IOptions<ServingOptions> options, VersionRegistry versions) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var missing = options.Value.Tasks.Where(t => patches.Current(t) is null).ToList();
-        var loaded = string.Join(", ", options.Value.Tasks.Select(t => $"{t}=v{patches.Current(t)?.Version.ToString() ?? "-"}"));
+        var missing = options.Value.Tasks.Where(t => versions.Current(t) is null).ToList();
+        var loaded = string.Join(", ", options.Value.Tasks.Select(t => $"{t}=v{versions.Current(t)?.Version.ToString() ?? "-"}"));
         return Task.FromResult(missing.Count == 0
             ? HealthCheckResult.Healthy($"model loaded: {loaded}")
-            : HealthCheckResult.Unhealthy($"no patch yet for {string.Join(", ", missing)} ({loaded})"));
+            : HealthCheckResult.Unhealthy($"no version yet for {string.Join(", ", missing)} ({loaded})"));
     }
 }

@@ -1,20 +1,19 @@
 using PeterRec.Model.Data;
 using PeterRec.Model.Model;
 using PeterRec.Model.Storage;
-using PeterRec.Model.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PeterRec.Serving.Scoring;
 
-/// <summary>A user's representation and top-N targets under one patch version.</summary>
+/// <summary>A user's representation and top-N targets under one published version.</summary>
 public sealed record ScoredUser(float[] Rep, IReadOnlyList<(string Label, float Score)> Top);
 
 /// <summary>
 /// The one frozen backbone of a serving process, shared by every task: a single <see cref="PeterRecModel"/> whose
 /// backbone holds the pretrained weights; before a task's batch its small per-task tensors (patches, second
 /// LayerNorms, CLS; tens of KB) are copied in, under a lock, and its head multiplies the representations outside the
-/// model. So N tasks cost one backbone in memory plus N patches, and a task's forward can never see another task's
+/// model. So N tasks cost one backbone in memory plus N task weight sets, and a task's forward can never see another task's
 /// tensors. The lock serialises forwards, which libtorch parallelises internally anyway.
 /// </summary>
 public sealed class ServingBackbone : IDisposable
@@ -32,12 +31,12 @@ public sealed class ServingBackbone : IDisposable
         Fingerprint = ModelStore.Fingerprint(backboneDir);
         _device = Devices.Pick(device);
         var hidden = patchHidden > 0 ? patchHidden : PeterRecModel.DefaultPatchHidden(config.Channels);
-        // One target row: the head lives in each TaskPatch, not in the shell.
+        // One target row: the head lives in each ServedVersion, not in the shell.
         _shell = new PeterRecModel(config, FineTuneMode.PeterRecSerial, targets: 1, hidden);
         ModelStore.LoadBackboneWeights(backboneDir, _shell.Backbone);
         _shell.to(_device);
         _shell.eval();
-        _taskParams = _shell.TrainableParameters().Where(p => p.Name != TaskPatch.HeadName).ToDictionary(p => p.Name, p => p.Param);
+        _taskParams = _shell.TrainableParameters().Where(p => p.Name != ServedVersion.HeadName).ToDictionary(p => p.Name, p => p.Param);
         TaskTensorShapes = _taskParams.ToDictionary(kv => kv.Key, kv => kv.Value.shape);
     }
 
@@ -48,16 +47,16 @@ public sealed class ServingBackbone : IDisposable
     public int PatchHidden => _shell.PatchHidden;
     public string Mode => _shell.Mode.Name();
 
-    /// <summary>Names and shapes a patch must bring besides its head.</summary>
+    /// <summary>Names and shapes a version must bring besides its head.</summary>
     public IReadOnlyDictionary<string, long[]> TaskTensorShapes { get; }
 
     public int[] EncodeSource(IEnumerable<string> items) => [.. items.Select(SourceVocab.IdOrUnk)];
 
-    /// <summary>Representations and the <paramref name="topN"/> best targets of each source sequence under <paramref name="patch"/>.</summary>
-    public IReadOnlyList<ScoredUser> Score(TaskPatch patch, IReadOnlyList<int[]> sources, int topN)
+    /// <summary>Representations and the <paramref name="topN"/> best targets of each source sequence under <paramref name="version"/>.</summary>
+    public IReadOnlyList<ScoredUser> Score(ServedVersion version, IReadOnlyList<int[]> sources, int topN)
     {
         if (sources.Count == 0) return [];
-        int channels = Channels, labels = patch.Labels.Count, k = Math.Min(topN, labels);
+        int channels = Channels, labels = version.Labels.Count, k = Math.Min(topN, labels);
         float[] reps, topScores = [];
         long[] topRows = [];
         using (var scope = NewDisposeScope())
@@ -71,14 +70,14 @@ public sealed class ServingBackbone : IDisposable
             Tensor rep;
             lock (_gate)
             {
-                foreach (var (name, (shape, data)) in patch.Tensors) _taskParams[name].copy_(tensor(data, shape));
+                foreach (var (name, (shape, data)) in version.Tensors) _taskParams[name].copy_(tensor(data, shape));
                 rep = _shell.forward(ids);                                           // [batch, channels]
             }
             rep = rep.narrow(0, 0, sources.Count);                                  // [batch, channels]
             reps = rep.cpu().data<float>().ToArray();
             if (k > 0)
             {
-                var head = tensor(patch.Head, [labels, channels], device: _device);  // [labels, channels]
+                var head = tensor(version.Head, [labels, channels], device: _device);  // [labels, channels]
                 var (values, indices) = rep.matmul(head.t()).topk(k, dim: 1);        // [batch, k]
                 topScores = values.cpu().data<float>().ToArray();
                 topRows = indices.cpu().data<long>().ToArray();
@@ -88,7 +87,7 @@ public sealed class ServingBackbone : IDisposable
         for (int i = 0; i < result.Length; i++)
         {
             var top = new (string, float)[k];
-            for (int j = 0; j < k; j++) top[j] = (patch.Labels[(int)topRows[i * k + j]], topScores[i * k + j]);
+            for (int j = 0; j < k; j++) top[j] = (version.Labels[(int)topRows[i * k + j]], topScores[i * k + j]);
             result[i] = new ScoredUser(reps[(i * channels)..((i + 1) * channels)], top);
         }
         return result;

@@ -2,45 +2,44 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Kafka;
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Kafka;
+using PeterRec.Model.Storage;
+using PeterRec.Redis;
 using PeterRec.Trainer.Online;
 using PeterRec.Trainer.Publishing;
 
 namespace PeterRec.Trainer.Hosting;
 
 /// <summary>
-/// One consumed batch of task events: join with click windows, score-then-train, checkpoint, publish when due.
+/// One consumed batch of task events: join with click windows, score-then-train, checkpoint, publish when due
+/// (the decisions are <see cref="PublishPolicy"/>'s; this class carries them out).
 /// </summary>
 /// <remarks>
 /// Delivery: the consume loop stores a batch's offsets only after this returns, and this returns only after the
 /// checkpoint covering the batch is on disk (fsync + rename). The checkpoint also records, per partition, the next
 /// offset it covers; records below it are skipped, so a batch redelivered after a crash (checkpoint written, offsets
-/// not yet committed) is not trained twice. If the checkpoint directory is lost, training restarts from a fresh patch
+/// not yet committed) is not trained twice. If the checkpoint directory is lost, training restarts from fresh task weights
 /// at the committed offsets.
-/// Patch versions: the version is raised and checkpointed first, then published; if publishing fails the batch is
-/// retried and the pending version is published (from the checkpointed state) before anything new is trained, so a
-/// version number never names two different patches.
+/// Versions: raised and checkpointed first, then published; if publishing fails the batch is retried and the pending
+/// version is published (from the checkpointed state) before anything new is trained.
 /// Windows are read as they are now and cut to the clicks at or before the event's ts ("as of that moment"; a click
 /// that has already scrolled out of a full window is gone).
 /// </remarks>
 public sealed class TaskEventHandler(
     IOptions<TrainerOptions> options,
     WindowStore windows,
-    PatchPublisher publisher,
+    VersionPublisher publisher,
     DeadLetterSink deadLetters,
     TrainerMetrics metrics,
     ILogger<TaskEventHandler> logger) : IDisposable
 {
     private readonly TrainerOptions _o = options.Value;
     private readonly Dictionary<string, long> _covered = new(StringComparer.Ordinal);
-    private readonly Stopwatch _sincePublish = Stopwatch.StartNew();
     // Batches (consume thread) and the idle publish timer both touch the learner.
     private readonly SemaphoreSlim _exclusive = new(1, 1);
     private OnlineLearner? _learner;
-    private long _publishedVersion;
-    private long _stepAtPublish;
+    private PublishPolicy? _policy;
 
     public OnlineLearner? Learner => _learner;
 
@@ -59,29 +58,31 @@ public sealed class TaskEventHandler(
         }
         else
         {
-            logger.LogInformation("Trainer {Task}: no checkpoint at {Path}; starting a fresh patch over {Backbone}", _o.Task, CheckpointPath, _o.BackboneDir);
+            logger.LogInformation("Trainer {Task}: no checkpoint at {Path}; starting from fresh task weights over {Backbone}", _o.Task, CheckpointPath, _o.BackboneDir);
         }
+        var policy = new PublishPolicy(learner, new PublishRules(_o.PublishEverySteps, _o.PublishEverySeconds));
+        policy.Resume(await publisher.LatestAsync(_o.Task).ConfigureAwait(false));
         _learner = learner;
-        _stepAtPublish = learner.Step;
+        _policy = policy;
         metrics.Track(learner);
-        _publishedVersion = await publisher.LatestAsync(_o.Task).ConfigureAwait(false);
         await PublishPendingAsync(ct).ConfigureAwait(false);
-        await LoadBaselineAsync().ConfigureAwait(false);
+        await LoadBaselineAsync(policy.PublishedVersion).ConfigureAwait(false);
     }
 
-    /// <summary>The publish gate compares with what serving has: the latest published patch, read back from Redis.</summary>
-    private async Task LoadBaselineAsync()
+    /// <summary>The publish gate compares with what serving has: the latest published version, read back from Redis.</summary>
+    private async Task LoadBaselineAsync(long version)
     {
-        if (_publishedVersion == 0) return;
+        if (version == 0) return;
+        var what = $"version {_o.Task} v{version}";
         try
         {
-            var blob = await publisher.ReadAsync(_o.Task, _publishedVersion).ConfigureAwait(false);
-            if (blob is null) { logger.LogWarning("Trainer {Task}: published version {Version} is gone from Redis; the publish gate has no baseline until the next publish", _o.Task, _publishedVersion); return; }
-            _learner!.SetPublishedBaseline(PatchEnvelope.Read(blob, $"patch {_o.Task} v{_publishedVersion}").Tensors);
+            var value = await publisher.ReadAsync(_o.Task, version).ConfigureAwait(false);
+            if (value is null) { logger.LogWarning("Trainer {Task}: published version {Version} is gone from Redis; the publish gate has no baseline until the next publish", _o.Task, version); return; }
+            _learner!.SetPublishedBaseline(PublishedVersion.Read(value, what).Tensors, what);
         }
         catch (InvalidDataException e)
         {
-            logger.LogWarning("Trainer {Task}: cannot use published version {Version} as the gate's baseline: {Error}", _o.Task, _publishedVersion, e.Message);
+            logger.LogWarning("Trainer {Task}: cannot use published version {Version} as the gate's baseline: {Error}", _o.Task, version, e.Message);
         }
     }
 
@@ -99,11 +100,11 @@ public sealed class TaskEventHandler(
     /// </summary>
     public async Task PublishIfIdleDueAsync(CancellationToken ct)
     {
-        if (_learner is not { } learner || !await _exclusive.WaitAsync(0, ct).ConfigureAwait(false)) return;
+        if (_learner is not { } learner || _policy is not { } policy || !await _exclusive.WaitAsync(0, ct).ConfigureAwait(false)) return;
         try
         {
             await PublishPendingAsync(ct).ConfigureAwait(false);
-            if (learner.Step <= _stepAtPublish || _sincePublish.Elapsed.TotalSeconds < _o.PublishEverySeconds || !Gate(learner)) return;
+            if (!Versioned(policy.WhenIdle())) return;
             LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
             await PublishPendingAsync(ct).ConfigureAwait(false);
         }
@@ -113,6 +114,7 @@ public sealed class TaskEventHandler(
     private async Task HandleExclusiveAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
         var learner = _learner ?? throw new InvalidOperationException("the trainer has not started");
+        var policy = _policy!;
         await PublishPendingAsync(ct).ConfigureAwait(false);
 
         var events = new List<TaskEvent>(batch.Count);
@@ -164,42 +166,32 @@ public sealed class TaskEventHandler(
             var key = Key(r.TopicPartition);
             _covered[key] = Math.Max(_covered.GetValueOrDefault(key), r.Offset.Value + 1);
         }
-        var due = learner.Step > _stepAtPublish
-                  && (learner.Step - _stepAtPublish >= _o.PublishEverySteps || _sincePublish.Elapsed.TotalSeconds >= _o.PublishEverySeconds);
-        if (due) due = Gate(learner);
+        Versioned(policy.AfterBatch());
         var clock = Stopwatch.StartNew();
         LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
         metrics.Checkpointed(_o.Task, clock.Elapsed);
-        if (due) await PublishPendingAsync(ct).ConfigureAwait(false);
+        await PublishPendingAsync(ct).ConfigureAwait(false);
     }
 
     private async Task PublishPendingAsync(CancellationToken ct)
     {
         var learner = _learner!;
-        if (learner.Version <= _publishedVersion) return;
-        await publisher.PublishAsync(_o.Task, learner.Version, learner.ExportPatch(), ct).ConfigureAwait(false);
-        _publishedVersion = learner.Version;
-        _stepAtPublish = learner.Step;
-        _sincePublish.Restart();
-        learner.MarkPublished();
+        if (!_policy!.HasPending) return;
+        await publisher.PublishAsync(_o.Task, learner.Version, learner.ExportVersion(), ct).ConfigureAwait(false);
+        _policy.Published();
         metrics.Published(_o.Task);
         var w = learner.Meter.Window;
         logger.LogInformation("Trainer {Task}: published version {Version} at step {Step}; prequential {Metric} {Value:F4} over the last {Count} events",
             _o.Task, learner.Version, learner.Step, learner.Settings.IsClassification ? "accuracy" : "HR@5", learner.Settings.IsClassification ? w.Accuracy : w.Hr, w.Count);
     }
 
-    /// <summary>
-    /// Raises the version when the candidate passes the publish gate. A withheld candidate is not versioned (so no
-    /// version number is skipped or names an unpublished patch); training goes on and the next due point checks again.
-    /// </summary>
-    private bool Gate(OnlineLearner learner)
+    /// <summary>True when the policy raised the version; a withheld candidate is counted and logged.</summary>
+    private bool Versioned(PublishVerdict? verdict)
     {
-        var verdict = learner.CheckCandidate();
-        if (verdict.Publish) { learner.Version++; return true; }
+        if (verdict is null) return false;
+        if (verdict.Publish) return true;
         metrics.Withheld(_o.Task, verdict.Reason);
-        logger.LogWarning("Trainer {Task}: not publishing at step {Step}: {Verdict}", _o.Task, learner.Step, verdict);
-        _stepAtPublish = learner.Step;
-        _sincePublish.Restart();
+        logger.LogWarning("Trainer {Task}: not publishing at step {Step}: {Verdict}", _o.Task, _learner!.Step, verdict);
         return false;
     }
 

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using PeterRec.Common.Hosting;
-using PeterRec.Common.Kafka;
-using PeterRec.Common.Redis;
+using Microsoft.Extensions.Options;
+using PeterRec.Hosting;
+using PeterRec.Kafka;
+using PeterRec.Redis;
 using PeterRec.Trainer.Publishing;
 
 namespace PeterRec.Trainer.Hosting;
@@ -27,7 +28,11 @@ public static class TrainerHost
         services.AddPeterRecKafka();
         services.AddPeterRecRedis();
         services.AddSingleton<TrainerMetrics>();
-        services.AddSingleton<PatchPublisher>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<TrainerOptions>>().Value;
+            return ActivatorUtilities.CreateInstance<VersionPublisher>(sp, new VersionRetention(o.KeepVersions, o.PatchTtlSeconds), $"peterrec-trainer-{o.Task}");
+        });
         services.AddSingleton<DeadLetterSink>();
         services.AddSingleton<TaskEventHandler>();
         services.AddSingleton<TrainerWorker>();

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using PeterRec.Common.Hosting;
+using PeterRec.Hosting;
 using PeterRec.Trainer.Online;
 
 namespace PeterRec.Trainer.Hosting;

@@ -2,20 +2,21 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Hosting;
-using PeterRec.Common.Kafka;
+using PeterRec.Contracts;
+using PeterRec.Hosting;
+using PeterRec.Kafka;
 
 namespace PeterRec.Trainer.Hosting;
 
 /// <summary>Loads the model, then runs the task-events consumer for the lifetime of the host; a fatal consumer error stops the process (exit 1).</summary>
 public sealed class TrainerWorker(
-    KafkaClientFactory kafka,
+    KafkaClientConfigs kafka,
+    IKafkaClientFactory clients,
     IOptions<TrainerOptions> options,
     IOptions<TopicOptions> topics,
     TaskEventHandler handler,
     KafkaConsumerRegistry registry,
-    PeterRecMetrics metrics,
+    KafkaMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<TrainerWorker> logger) : IHostedService
 {
@@ -33,6 +34,7 @@ public sealed class TrainerWorker(
         await handler.StartAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Trainer {Task} ({Kind}): {Kafka}, topic {Topic}, group {Group}", o.Task, o.EffectiveKind, kafka.Options, topics.Value.TaskEvents, o.EffectiveGroupId);
         _loop = new KafkaConsumeLoop(
+            clients,
             kafka.CreateConsumerConfig(o.EffectiveGroupId),
             new KafkaConsumeLoopOptions
             {

@@ -2,7 +2,7 @@ namespace PeterRec.Trainer.Online;
 
 /// <summary>
 /// The publish gate's evaluation set: the latest events that were held back from training (every
-/// <see cref="LearnerSettings.HoldoutEvery"/>-th event), so neither the candidate patch nor the published one has
+/// <see cref="LearnerSettings.HoldoutEvery"/>-th event), so neither the candidate nor the published version has
 /// trained on them and the comparison between the two is fair. A ring: the oldest event leaves when a new one comes.
 /// </summary>
 /// <remarks>In memory only: after a restart the gate stays open until <see cref="LearnerSettings.HoldoutMinEvents"/> have been held back again.</remarks>
@@ -21,7 +21,7 @@ public sealed class HoldoutSlice(int capacity)
     public IReadOnlyList<(int[] Source, int Row)> Snapshot() => [.. _events];
 }
 
-/// <summary>Whether a candidate patch may be published, and the figures the decision was made on.</summary>
+/// <summary>Whether a candidate version may be published, and the figures the decision was made on.</summary>
 /// <param name="Reason">Snake case, the metric label: ok, no_baseline, few_events, nonfinite_patch, worse_on_holdout.</param>
 public sealed record PublishVerdict(bool Publish, string Reason, double Candidate = double.NaN, double Baseline = double.NaN, int Events = 0)
 {

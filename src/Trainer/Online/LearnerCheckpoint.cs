@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text.Json;
 using PeterRec.Model.Storage;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace PeterRec.Trainer.Online;
 
@@ -22,16 +22,23 @@ public sealed record CheckpointHeader
     public required IReadOnlyList<long> RecentRanks { get; init; }
 }
 
+/// <summary>Adam's settings as the checkpoint records them (<c>peterrec.optimizer</c>).</summary>
+public sealed record OptimizerSettings(string Type, double Lr, double Beta1, double Beta2, double Eps, double WeightDecay);
+
 /// <summary>
-/// One file per task, <c>&lt;dir&gt;/&lt;task&gt;.ckpt</c>, replaced atomically (write, fsync, rename): <c>"PRCK"</c>,
-/// format (int32), then three length-prefixed sections — header JSON, task tensors (<see cref="TensorBundle"/>), Adam
-/// state (TorchSharp's optimizer format) — and a CRC-32 of everything before it. A crash leaves either the old or the
-/// new checkpoint, never a mix; a damaged file is refused with its path rather than silently restarting from scratch.
+/// One file per task, <c>&lt;dir&gt;/&lt;task&gt;.ckpt</c>: a sealed safetensors file (<see cref="TensorFile"/>, kind
+/// <c>checkpoint</c>) replaced atomically (write, fsync, rename). Tensors: the task's trainable tensors (task-file
+/// names, <see cref="ParameterNames"/>) and Adam's state per tensor, <c>optimizer.&lt;name&gt;.exp_avg</c>,
+/// <c>.exp_avg_sq</c> (F32) and <c>.step</c> (I64 scalar). Metadata: <c>peterrec.header</c> (<see cref="CheckpointHeader"/>
+/// JSON) and <c>peterrec.optimizer</c> (<see cref="OptimizerSettings"/>). A crash leaves either the old or the new
+/// checkpoint, never a mix; a damaged file is refused with its path rather than silently restarting from scratch.
 /// </summary>
 public static class LearnerCheckpoint
 {
-    private static readonly byte[] Magic = "PRCK"u8.ToArray();
-    private const int Format = 1;
+    public const string Kind = "checkpoint";
+    public const string HeaderKey = "peterrec.header";
+    public const string OptimizerKey = "peterrec.optimizer";
+    private const string OptimizerPrefix = "optimizer.";
 
     public static string PathFor(string dir, string task) =>
         Path.Combine(dir, $"{Uri.EscapeDataString(task)}.ckpt");
@@ -45,49 +52,41 @@ public static class LearnerCheckpoint
             BackboneFingerprint = learner.BackboneFingerprint, Offsets = offsets,
             Prequential = learner.Meter.Total, RecentRanks = learner.Meter.RecentRanks,
         };
-        byte[] optimizer;
-        using (var ms = new MemoryStream())
+        var entries = ModelStore.TaskEntries(learner.Model);
+        var (settings, states) = AdamState(learner);
+        for (int i = 0; i < entries.Count; i++)
         {
-            using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) learner.Optimizer.save_state_dict(w);
-            optimizer = ms.ToArray();
+            var name = OptimizerPrefix + entries[i].Name;
+            entries.Add(TensorBundle.ToEntry($"{name}.exp_avg", states[i].exp_avg));
+            entries.Add(TensorBundle.ToEntry($"{name}.exp_avg_sq", states[i].exp_avg_sq));
+            entries.Add(TensorEntry.Int64($"{name}.step", states[i].step));
         }
-        var sections = new[] { JsonSerializer.SerializeToUtf8Bytes(header, ModelStore.Json), ModelStore.ExportTaskState(learner.Model), optimizer };
-        var bytes = new byte[8 + sections.Sum(s => 4 + s.Length) + 4];
-        Magic.CopyTo(bytes, 0);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), Format);
-        var at = 8;
-        foreach (var s in sections)
+        var metadata = new Dictionary<string, string>
         {
-            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at), s.Length);
-            s.CopyTo(bytes, at + 4);
-            at += 4 + s.Length;
-        }
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at), Crc32.HashToUInt32(bytes.AsSpan(0, at)));
+            [HeaderKey] = JsonSerializer.Serialize(header, ModelStore.CompactJson),
+            [OptimizerKey] = JsonSerializer.Serialize(settings, ModelStore.CompactJson),
+        };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        ModelStore.AtomicWrite(path, bytes);
+        ModelStore.AtomicWrite(path, TensorFile.Write(Kind, metadata, entries));
     }
 
     /// <summary>Restores a learner built with the same settings and backbone; returns the header (offsets etc.).</summary>
     public static CheckpointHeader Load(string path, OnlineLearner learner)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 24 || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
-            throw new InvalidDataException($"{path}: not a PeterRec trainer checkpoint (bad magic or too short: {bytes.Length} bytes)");
-        if (Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)))
-            throw new InvalidDataException($"{path}: checksum mismatch (truncated or corrupted, {bytes.Length} bytes)");
-        var format = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4));
-        if (format != Format) throw new InvalidDataException($"{path}: checkpoint format {format}, expected {Format}");
-        var sections = new List<byte[]>();
-        var at = 8;
-        for (int i = 0; i < 3; i++)
+        var file = TensorFile.Read(File.ReadAllBytes(path), path, Kind);
+        CheckpointHeader header;
+        OptimizerSettings optimizer;
+        try
         {
-            var length = at + 4 <= bytes.Length - 4 ? BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at)) : -1;
-            if (length < 0 || at + 4 + length > bytes.Length - 4) throw new InvalidDataException($"{path}: section {i} is out of range");
-            sections.Add(bytes.AsSpan(at + 4, length).ToArray());
-            at += 4 + length;
+            header = JsonSerializer.Deserialize<CheckpointHeader>(file.Metadata.GetValueOrDefault(HeaderKey) ?? "null", ModelStore.Json)
+                     ?? throw new InvalidDataException($"{path}: no {HeaderKey} metadata");
+            optimizer = JsonSerializer.Deserialize<OptimizerSettings>(file.Metadata.GetValueOrDefault(OptimizerKey) ?? "null", ModelStore.Json)
+                        ?? throw new InvalidDataException($"{path}: no {OptimizerKey} metadata");
         }
-        var header = JsonSerializer.Deserialize<CheckpointHeader>(sections[0], ModelStore.Json)
-                     ?? throw new InvalidDataException($"{path}: empty header");
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: checkpoint metadata is not valid: {e.Message}", e);
+        }
         var s = learner.Settings;
         if (header.Task != s.Task || header.Kind != s.Kind || header.Capacity != s.MaxTargets)
             throw new InvalidDataException(
@@ -96,14 +95,25 @@ public static class LearnerCheckpoint
             throw new InvalidDataException($"{path}: checkpoint was trained over backbone {header.BackboneFingerprint}, the loaded backbone is {learner.BackboneFingerprint}");
         if (s.Classes.Count > 0 && !header.Labels.SequenceEqual(s.Classes))
             throw new InvalidDataException($"{path}: checkpoint classes [{string.Join(",", header.Labels)}] differ from Trainer:Classes [{string.Join(",", s.Classes)}]");
-        ModelStore.ImportTaskState(learner.Model, sections[1], path);
-        using (var r = new BinaryReader(new MemoryStream(sections[2])))
+        var byName = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var weights = file.Tensors.Where(t => !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToList();
+        // Check every optimizer entry before anything is copied, so a refused file leaves the learner as it was.
+        var names = ModelStore.TaskEntries(learner.Model).Select(e => e.Name).ToList();
+        var moments = names.Select(n => (
+            Avg: Entry(byName, $"{OptimizerPrefix}{n}.exp_avg", path),
+            Sq: Entry(byName, $"{OptimizerPrefix}{n}.exp_avg_sq", path),
+            Step: Entry(byName, $"{OptimizerPrefix}{n}.step", path).AsInt64Scalar())).ToList();
+        if (optimizer.Type != "adam") throw new InvalidDataException($"{path}: optimizer '{optimizer.Type}', the trainer uses adam");
+        var current = ModelStore.ExportTaskState(learner.Model);
+        try
         {
-            try { learner.Optimizer.load_state_dict(r); }
-            catch (Exception e) when (e is ArgumentException or EndOfStreamException)
-            {
-                throw new InvalidDataException($"{path}: optimizer state does not fit this model: {e.Message}", e);
-            }
+            ModelStore.LoadTaskEntries(learner.Model, weights, path);
+            SetAdamState(learner, optimizer, moments, path);
+        }
+        catch
+        {
+            ModelStore.ImportTaskState(learner.Model, current, "state before the refused checkpoint");
+            throw;
         }
         learner.Targets = new TargetTable(s.MaxTargets, closed: s.Classes.Count > 0, header.Labels);
         learner.Step = header.Step;
@@ -111,5 +121,44 @@ public static class LearnerCheckpoint
         learner.TrainedEvents = header.TrainedEvents;
         learner.Meter.Restore(header.Prequential, header.RecentRanks);
         return header;
+    }
+
+    private static TensorEntry Entry(Dictionary<string, TensorEntry> byName, string name, string path) =>
+        byName.GetValueOrDefault(name) ?? throw new InvalidDataException($"{path}: optimizer state '{name}' is missing");
+
+    /// <summary>Adam's per-tensor state, in the order of the trainable tensors (the order the optimizer was given them).</summary>
+    private static (OptimizerSettings Settings, IReadOnlyList<Adam.State> States) AdamState(OnlineLearner learner)
+    {
+        var dict = learner.Optimizer.state_dict();
+        var options = (Adam.Options)dict.Options[0];
+        var trainable = learner.Model.TrainableParameters().ToList();
+        var states = dict.State.Cast<Adam.State>().ToList();
+        if (states.Count != trainable.Count)
+            throw new InvalidOperationException($"Adam holds state for {states.Count} tensors, the model trains {trainable.Count}");
+        for (int i = 0; i < states.Count; i++)
+            if (!states[i].exp_avg.shape.SequenceEqual(trainable[i].Param.shape))
+                throw new InvalidOperationException($"Adam's state {i} has shape [{string.Join(",", states[i].exp_avg.shape)}], '{trainable[i].Name}' is [{string.Join(",", trainable[i].Param.shape)}]");
+        return (new OptimizerSettings("adam", options.LearningRate ?? double.NaN, options.beta1 ?? 0.9, options.beta2 ?? 0.999,
+            options.eps ?? 1e-8, options.weight_decay ?? 0), states);
+    }
+
+    private static void SetAdamState(OnlineLearner learner, OptimizerSettings settings,
+        IReadOnlyList<(TensorEntry Avg, TensorEntry Sq, long Step)> moments, string path)
+    {
+        var (current, states) = AdamState(learner);
+        if (current.Beta1 != settings.Beta1 || current.Beta2 != settings.Beta2 || current.Eps != settings.Eps || current.WeightDecay != settings.WeightDecay)
+            throw new InvalidDataException($"{path}: Adam settings {settings} differ from the trainer's {current}");
+        var pairs = states.SelectMany((st, i) => new[] { (Entry: moments[i].Avg, Target: st.exp_avg), (Entry: moments[i].Sq, Target: st.exp_avg_sq) }).ToList();
+        foreach (var (entry, target) in pairs)
+            if (!entry.Shape.SequenceEqual(target.shape))
+                throw new InvalidDataException($"{path}: '{entry.Name}' has shape [{string.Join(",", entry.Shape)}], expected [{string.Join(",", target.shape)}]");
+        using var _ = no_grad();
+        foreach (var (entry, target) in pairs)
+        {
+            using var value = tensor(entry.AsFloats(), entry.Shape);
+            target.copy_(value);
+        }
+        for (int i = 0; i < states.Count; i++) states[i].step = moments[i].Step;
+        foreach (var group in learner.Optimizer.ParamGroups) group.LearningRate = settings.Lr;
     }
 }

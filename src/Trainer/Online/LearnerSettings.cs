@@ -3,7 +3,7 @@ namespace PeterRec.Trainer.Online;
 /// <summary>How one task learns online (the Trainer role binds these from <c>Trainer:*</c>).</summary>
 public sealed record LearnerSettings
 {
-    /// <summary>(string) Task name, e.g. "rec"; the key of its patches in Redis.</summary>
+    /// <summary>(string) Task name, e.g. "rec"; the key of its published versions in Redis.</summary>
     public required string Task { get; init; }
     /// <summary>(string) "rec": the label is a target item, ranked among sampled negatives; "cls": a class, top-1 accuracy.</summary>
     public string Kind { get; init; } = "rec";
@@ -28,13 +28,13 @@ public sealed record LearnerSettings
     /// Non-finite losses and gradients are always skipped.</summary>
     public double MaxGradNorm { get; init; } = 1000;
     /// <summary>(int) Every n-th event is held back from training for the publish gate; 0 = none (the gate then only
-    /// checks that the patch is finite).</summary>
+    /// checks that the task state is finite).</summary>
     public int HoldoutEvery { get; init; }
     /// <summary>(int) Held-back events kept (the latest ones).</summary>
     public int HoldoutSize { get; init; } = 500;
     /// <summary>(int) The gate compares only with at least this many held-back events.</summary>
     public int HoldoutMinEvents { get; init; } = 100;
-    /// <summary>(double) A candidate is withheld when its held-back metric is below the published patch's by more than this.</summary>
+    /// <summary>(double) A candidate is withheld when its held-back metric is below the published version's by more than this.</summary>
     public double PublishMargin { get; init; } = 0.05;
 
     public bool IsClassification => Kind == "cls";

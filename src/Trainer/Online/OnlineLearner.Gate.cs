@@ -1,15 +1,15 @@
 using PeterRec.Model.Evaluation;
 using PeterRec.Model.Storage;
-using PeterRec.Model.Training;
+using PeterRec.Model.Model;
 using static TorchSharp.torch;
 
 namespace PeterRec.Trainer.Online;
 
-/// <summary>The publish gate: a due patch is published only if finite and not worse than the serving one on held-back events.</summary>
+/// <summary>The publish gate: a due version is published only if finite and not worse than the serving one on held-back events.</summary>
 public sealed partial class OnlineLearner
 {
-    /// <summary>True when every trainable tensor (what a patch carries) is finite.</summary>
-    public bool PatchIsFinite()
+    /// <summary>True when every trainable tensor (what a published version carries) is finite.</summary>
+    public bool TaskStateIsFinite()
     {
         using var scope = NewDisposeScope();
         return _model.TrainableParameters().All(p => p.Param.isfinite().all().item<bool>());
@@ -18,25 +18,28 @@ public sealed partial class OnlineLearner
     /// <summary>Remembers the current trainable state as what serving has (call after a publish succeeded).</summary>
     public void MarkPublished() => _published = ModelStore.ExportTaskState(_model);
 
-    /// <summary>Sets the serving patch's tensors (a <see cref="ModelStore.ExportTaskState"/> bundle) as the gate's baseline.</summary>
-    /// <exception cref="InvalidDataException">The bundle does not fit this model (names, shapes).</exception>
-    public void SetPublishedBaseline(byte[] tensors)
+    /// <summary>Sets a published version's tensors (<see cref="PublishedVersion.Read"/>) as the gate's baseline.</summary>
+    /// <exception cref="InvalidDataException">The tensors do not fit this model (names, shapes).</exception>
+    public void SetPublishedBaseline(IReadOnlyList<TensorEntry> tensors, string what)
     {
         var current = ModelStore.ExportTaskState(_model);
-        ModelStore.ImportTaskState(_model, tensors, "published patch"); // validates names and shapes
-        ModelStore.ImportTaskState(_model, current, "current state");
-        _published = tensors;
+        try
+        {
+            ModelStore.LoadTaskEntries(_model, tensors, what); // validates names and shapes
+            _published = ModelStore.ExportTaskState(_model);
+        }
+        finally { ModelStore.ImportTaskState(_model, current, "current state"); }
     }
 
     /// <summary>
-    /// The publish gate. Withholds a patch that is not finite, or whose metric on the held-back slice (HR@5 for rec,
-    /// accuracy for cls; the same sampled negatives for both) is below the published patch's by more than
+    /// The publish gate. Withholds a candidate that is not finite, or whose metric on the held-back slice (HR@5 for rec,
+    /// accuracy for cls; the same sampled negatives for both) is below the published version's by more than
     /// <see cref="LearnerSettings.PublishMargin"/>. Publishes without comparing when there is no baseline yet or fewer
     /// than <see cref="LearnerSettings.HoldoutMinEvents"/> held-back events.
     /// </summary>
     public PublishVerdict CheckCandidate()
     {
-        if (!PatchIsFinite()) return new PublishVerdict(false, "nonfinite_patch");
+        if (!TaskStateIsFinite()) return new PublishVerdict(false, "nonfinite_patch");
         if (_published is null) return new PublishVerdict(true, "no_baseline");
         var slice = Holdout.Snapshot();
         if (slice.Count < Settings.HoldoutMinEvents || slice.Count == 0) return new PublishVerdict(true, "few_events");
@@ -45,7 +48,7 @@ public sealed partial class OnlineLearner
         double baseline;
         try
         {
-            ModelStore.ImportTaskState(_model, _published, "published patch");
+            ModelStore.ImportTaskState(_model, _published, "published version");
             baseline = Evaluate(slice);
         }
         finally { ModelStore.ImportTaskState(_model, current, "current state"); }

@@ -1,9 +1,8 @@
+using PeterRec.Contracts;
 using PeterRec.Model.Data;
 using PeterRec.Model.Evaluation;
 using PeterRec.Model.Model;
 using PeterRec.Model.Storage;
-using PeterRec.Model.Training;
-using PeterRec.Trainer.Publishing;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,7 +27,7 @@ public sealed partial class OnlineLearner : IDisposable
     private readonly Device _device;
     private readonly Random _rng;
     private readonly Dictionary<string, long> _skipped = new(StringComparer.Ordinal);
-    private byte[]? _published;
+    private byte[]? _published;  // the published version's task state (ExportTaskState), the gate's baseline
     private long _seen;
 
     private OnlineLearner(LearnerSettings settings, string backboneDir)
@@ -70,7 +69,7 @@ public sealed partial class OnlineLearner : IDisposable
     /// <summary>Events trained on since the task started (refused labels excluded).</summary>
     public long TrainedEvents { get; internal set; }
 
-    /// <summary>The newest patch version produced (0 = none yet). Versions only grow.</summary>
+    /// <summary>The newest version produced (0 = none yet). Versions only grow.</summary>
     public long Version { get; internal set; }
 
     /// <summary>Maps a click window (oldest first) through the backbone's source vocabulary; unknown items get the OOV id.</summary>
@@ -202,23 +201,23 @@ public sealed partial class OnlineLearner : IDisposable
         return RankingMetrics.RankOf(row[positive], picked);
     }
 
-    /// <summary>Starts a new patch version and returns its Redis value (manifest + trainable tensors).</summary>
-    public byte[] NextPatch() { Version++; return ExportPatch(); }
+    /// <summary>Starts a new version and returns its Redis value (manifest + trainable tensors).</summary>
+    public byte[] NextVersion() { Version++; return ExportVersion(); }
 
-    /// <summary>The current state as the patch of <see cref="Version"/>.</summary>
-    /// <exception cref="InvalidOperationException">A trainable tensor is not finite: such a patch is never published.</exception>
-    public byte[] ExportPatch()
+    /// <summary>The current state as the published value of <see cref="Version"/> (see <see cref="PublishedVersion"/>).</summary>
+    /// <exception cref="InvalidOperationException">A trainable tensor is not finite: such weights are never published.</exception>
+    public byte[] ExportVersion()
     {
-        if (!PatchIsFinite())
-            throw new InvalidOperationException($"task {Settings.Task}: the patch has non-finite values; refusing to export it");
-        var manifest = new PatchManifest
+        if (!TaskStateIsFinite())
+            throw new InvalidOperationException($"task {Settings.Task}: the task state has non-finite values; refusing to export it");
+        var manifest = new VersionManifest
         {
             Task = Settings.Task, Kind = Settings.Kind, Version = Version, Step = Step, Mode = _model.Mode.Name(),
             PatchHidden = _model.PatchHidden, Channels = _model.Config.Channels, Capacity = Settings.MaxTargets,
             Labels = [.. Targets.Labels], BackboneFingerprint = BackboneFingerprint,
             CreatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
-        return PatchEnvelope.Write(manifest, ModelStore.ExportTaskState(_model));
+        return PublishedVersion.Write(manifest, ModelStore.TaskEntries(_model));
     }
 
     public void Dispose()

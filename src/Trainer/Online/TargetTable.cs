@@ -6,7 +6,7 @@ namespace PeterRec.Trainer.Online;
 /// <remarks>
 /// The model's head is a <c>[capacity, channels]</c> table built once; a label seen for the first time takes the next
 /// free row and keeps it for the life of the task (the mapping is saved in every checkpoint and published with every
-/// patch, so serving can name rows). Once every row is taken, new labels are refused (counted, not trained) rather
+/// version, so serving can name rows). Once every row is taken, new labels are refused (counted, not trained) rather
 /// than evicting a row that serving may still be showing. A closed table (given classes, e.g. for "cls") refuses
 /// labels outside the given set from the start.
 /// </remarks>

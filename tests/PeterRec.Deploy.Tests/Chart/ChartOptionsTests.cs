@@ -22,7 +22,7 @@ public sealed class ChartOptionsTests
     [Fact]
     public void SourceReaderAgreesWithReflectionWhereTheAssemblyIsLoaded()
     {
-        var assemblies = new[] { typeof(PeterRec.Common.Kafka.KafkaOptions).Assembly, typeof(PeterRec.Ingest.IngestOptions).Assembly };
+        var assemblies = new[] { typeof(PeterRec.Kafka.KafkaOptions).Assembly, typeof(PeterRec.Redis.RedisOptions).Assembly, typeof(PeterRec.Hosting.HttpOptions).Assembly, typeof(PeterRec.Contracts.TopicOptions).Assembly, typeof(PeterRec.Ingest.IngestOptions).Assembly };
         var checkedClasses = 0;
         foreach (var bound in OptionsSource.All)
         {
@@ -128,7 +128,7 @@ public sealed class ChartOptionsTests
     {
         var env = ChartEnv.Render(WithClusters(ChartEnv.Values()), "ingest");
         var config = new ConfigurationBuilder().AddInMemoryCollection(env.Select(e => KeyValuePair.Create(e.ConfigKey, (string?)e.Value))).Build();
-        var assemblies = new[] { typeof(PeterRec.Common.Kafka.KafkaOptions).Assembly, typeof(PeterRec.Ingest.IngestOptions).Assembly };
+        var assemblies = new[] { typeof(PeterRec.Kafka.KafkaOptions).Assembly, typeof(PeterRec.Redis.RedisOptions).Assembly, typeof(PeterRec.Hosting.HttpOptions).Assembly, typeof(PeterRec.Contracts.TopicOptions).Assembly, typeof(PeterRec.Ingest.IngestOptions).Assembly };
         foreach (var bound in OptionsSource.BoundBy("ingest"))
         {
             var type = assemblies.SelectMany(a => a.GetTypes()).Single(t => t.Name == bound.ClassName);

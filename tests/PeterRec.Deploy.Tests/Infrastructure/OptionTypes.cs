@@ -26,7 +26,7 @@ internal static class OptionTypes
     public static Type? EnumType(string simpleName)
     {
         // The options' assemblies and what they reference (Confluent.Kafka for SecurityProtocol, SaslMechanism).
-        var assemblies = new[] { typeof(PeterRec.Common.Kafka.KafkaOptions).Assembly, typeof(PeterRec.Ingest.IngestOptions).Assembly, typeof(Confluent.Kafka.SecurityProtocol).Assembly };
+        var assemblies = new[] { typeof(PeterRec.Kafka.KafkaOptions).Assembly, typeof(PeterRec.Redis.RedisOptions).Assembly, typeof(PeterRec.Hosting.HttpOptions).Assembly, typeof(PeterRec.Contracts.TopicOptions).Assembly, typeof(PeterRec.Ingest.IngestOptions).Assembly, typeof(Confluent.Kafka.SecurityProtocol).Assembly };
         return assemblies.SelectMany(a => a.GetTypes()).FirstOrDefault(t => t.IsEnum && t.IsPublic && t.Name == simpleName);
     }
 

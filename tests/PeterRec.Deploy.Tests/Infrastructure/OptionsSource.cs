@@ -16,13 +16,16 @@ internal sealed record BoundOptions(string ClassName, string Section, string Pro
 /// <summary>
 /// Which options each role binds, read from the C# sources with Roslyn (the Trainer and Serving assemblies pull in
 /// 500 MB of libtorch, so they are not referenced). A role binds a class when the <c>BindConfiguration</c> call is
-/// in the role's project, or in a src/Common method that the role's project calls (directly or through other
-/// Common methods), e.g. <c>AddPeterRecKafka</c>.
+/// in the role's project, or in a src/Infrastructure method that the role's project calls (directly or through other
+/// Infrastructure methods), e.g. <c>AddPeterRecKafka</c>.
 /// </summary>
 internal static class OptionsSource
 {
     public static readonly IReadOnlyDictionary<string, string> RoleProjects =
         new Dictionary<string, string> { ["ingest"] = "Ingest", ["serving"] = "Serving", ["trainer"] = "Trainer" };
+
+    /// <summary>The folder under src/ whose methods every role calls (Kafka, Redis, Hosting).</summary>
+    private const string Shared = "Infrastructure";
 
     private static readonly Lazy<Parsed> Source = new(Parse);
 
@@ -33,7 +36,7 @@ internal static class OptionsSource
         var parsed = Source.Value;
         var project = RoleProjects[role];
         var reachable = parsed.Invoked(project);
-        // Close over Common: a Common method the role calls may call further Common methods.
+        // Close over Infrastructure: a method there that the role calls may call further ones.
         for (var grew = true; grew;)
         {
             grew = false;
@@ -41,7 +44,7 @@ internal static class OptionsSource
                 foreach (var name in InvokedNames(m))
                     grew |= reachable.Add(name);
         }
-        return parsed.Bound.Where(b => b.Project == project || (b.Project == "Common" && reachable.Contains(b.BindingMethod))).ToList();
+        return parsed.Bound.Where(b => b.Project == project || (b.Project == Shared && reachable.Contains(b.BindingMethod))).ToList();
     }
 
     public static IReadOnlySet<string> Keys(string role) =>
@@ -78,7 +81,7 @@ internal static class OptionsSource
             var method = call.Ancestors().OfType<MethodDeclarationSyntax>().First().Identifier.Text;
             bound.Add(new BoundOptions(className, section, project, method, PropertiesOf(cls, section)));
         }
-        var commonMethods = files.Where(f => f.Project == "Common").SelectMany(f => f.Root.DescendantNodes().OfType<MethodDeclarationSyntax>()).ToList();
+        var commonMethods = files.Where(f => f.Project == Shared).SelectMany(f => f.Root.DescendantNodes().OfType<MethodDeclarationSyntax>()).ToList();
         return new Parsed(bound, commonMethods, files);
     }
 

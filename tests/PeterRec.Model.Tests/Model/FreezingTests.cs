@@ -56,7 +56,7 @@ public class FreezingTests
         ModelStore.LoadBackboneWeights(dir.Path, model.Backbone);
         new FineTuner(new FineTuneOptions { Epochs = 1, Batch = 8 }).Train(model, Pairs(32, 7, seed: 3), [], CPU, new TrainingCurve("mrr_5"));
 
-        var saved = TensorBundle.Read(File.ReadAllBytes(Path.Combine(dir.Path, "backbone.bin")), "backbone");
+        var saved = ModelStore.ReadBackboneTensors(dir.Path);
         var trainable = model.TrainableParameters().Select(p => p.Name).ToHashSet();
         foreach (var (name, tensor) in saved.Where(kv => !trainable.Contains("backbone." + kv.Key)))
         {

@@ -27,7 +27,7 @@ public class SaveLoadTests
         using (no_grad())
             foreach (var (_, p) in model.TrainableParameters()) p.add_(randn_like(p) * 0.1); // "trained"
         var targets = Vocabulary.Build(Enumerable.Range(0, 9).Select(i => $"t{i}"), []);
-        ModelStore.SaveTask(taskDir, model, new TaskManifest { Task = "rec", Mode = modeName, Targets = 9, PatchHidden = model.PatchHidden }, targets);
+        ModelStore.SaveTask(taskDir, model, new TaskManifest { Task = "rec", Mode = modeName, Targets = 9, PatchHidden = model.PatchHidden, BackboneFingerprint = ModelStore.Fingerprint(backboneDir) }, targets);
 
         var (loaded, manifest, loadedTargets) = ModelStore.LoadTask(backboneDir, taskDir, CPU);
         using var _ = loaded;

@@ -1,5 +1,5 @@
 using System.Text;
-using PeterRec.Common.Contracts;
+using PeterRec.Contracts;
 
 namespace PeterRec.Streaming.Tests.Contracts;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Confluent.Kafka;
-using PeterRec.Common.Kafka;
+using PeterRec.Kafka;
 
 namespace PeterRec.Streaming.Tests.Contracts;
 
@@ -43,7 +43,7 @@ public class KafkaOptionsTests
     [Fact]
     public void ConsumerConfigStoresOffsetsOnlyExplicitly()
     {
-        var factory = new KafkaClientFactory(Microsoft.Extensions.Options.Options.Create(new KafkaOptions { BootstrapServers = "h:1" }));
+        var factory = new KafkaClientConfigs(Microsoft.Extensions.Options.Options.Create(new KafkaOptions { BootstrapServers = "h:1" }));
         var consumer = factory.CreateConsumerConfig("g");
         Assert.False(consumer.EnableAutoOffsetStore);
         Assert.Equal(GroupProtocol.Consumer, consumer.GroupProtocol);

@@ -1,4 +1,5 @@
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Redis;
 
 namespace PeterRec.Streaming.Tests.Contracts;
 
@@ -12,8 +13,8 @@ public class RedisKeysTests
         Assert.Equal("peterrec:{u:alice}:window", (string)_keys.Window("alice")!);
         Assert.Equal("peterrec:{u:alice}:recs:rec", (string)_keys.Recs("alice", "rec")!);
         Assert.Equal("peterrec:{u:alice}:rep:rec", (string)_keys.Rep("alice", "rec")!);
-        Assert.Equal("peterrec:{t:rec}:patch:12", (string)_keys.Patch("rec", 12)!);
-        Assert.Equal("peterrec:{t:rec}:patch:latest", (string)_keys.PatchLatest("rec")!);
+        Assert.Equal("peterrec:{t:rec}:patch:12", (string)_keys.Version("rec", 12)!);
+        Assert.Equal("peterrec:{t:rec}:patch:latest", (string)_keys.LatestVersion("rec")!);
     }
 
     [Theory]

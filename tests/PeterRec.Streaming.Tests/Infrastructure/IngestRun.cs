@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using PeterRec.Common.Kafka;
+using PeterRec.Kafka;
 using PeterRec.Ingest.Hosting;
 
 namespace PeterRec.Streaming.Tests.Infrastructure;

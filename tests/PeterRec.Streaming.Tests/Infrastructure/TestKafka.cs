@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using PeterRec.Common.Contracts;
+using PeterRec.Contracts;
 using PeterRec.DevBroker;
 
 namespace PeterRec.Streaming.Tests.Infrastructure;

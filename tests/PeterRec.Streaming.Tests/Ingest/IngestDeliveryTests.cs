@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using PeterRec.Common.Hosting;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Redis;
+using PeterRec.Hosting;
+using PeterRec.Contracts;
+using PeterRec.Kafka;
+using PeterRec.Redis;
 using PeterRec.DevBroker;
 using PeterRec.Streaming.Tests.Infrastructure;
 
@@ -110,13 +111,13 @@ public class IngestDeliveryTests(RedisFixture redis)
         Assert.Equal(["before", "after"], (await store.ReadAsync("u")).Select(e => e.Item));
         var dead = kafka.ReadTopic(kafka.Topics.DeadLetter, 2);
         Assert.Equal(2, dead.Count);
-        var byOffset = dead.OrderBy(d => long.Parse(DeadLetters.Header(d.Message.Headers, DeadLetters.OffsetHeader)!)).ToList();
+        var byOffset = dead.OrderBy(d => long.Parse(DeadLetters.Header(d.Message.Headers, DeadLetterHeaders.Offset)!)).ToList();
         Assert.Equal("{not json", Encoding.UTF8.GetString(byOffset[0].Message.Value));
-        Assert.StartsWith("malformed_json:", DeadLetters.Header(byOffset[0].Message.Headers, DeadLetters.ReasonHeader));
-        Assert.Equal("missing_field: field 'ts' is required", DeadLetters.Header(byOffset[1].Message.Headers, DeadLetters.ReasonHeader));
-        Assert.Equal(kafka.Topics.Clicks, DeadLetters.Header(byOffset[1].Message.Headers, DeadLetters.SourceTopicHeader));
-        Assert.Equal("0", DeadLetters.Header(byOffset[1].Message.Headers, DeadLetters.PartitionHeader));
-        Assert.Equal("2", DeadLetters.Header(byOffset[1].Message.Headers, DeadLetters.OffsetHeader));
+        Assert.StartsWith("malformed_json:", DeadLetters.Header(byOffset[0].Message.Headers, DeadLetterHeaders.Reason));
+        Assert.Equal("missing_field: field 'ts' is required", DeadLetters.Header(byOffset[1].Message.Headers, DeadLetterHeaders.Reason));
+        Assert.Equal(kafka.Topics.Clicks, DeadLetters.Header(byOffset[1].Message.Headers, DeadLetterHeaders.SourceTopic));
+        Assert.Equal("0", DeadLetters.Header(byOffset[1].Message.Headers, DeadLetterHeaders.Partition));
+        Assert.Equal("2", DeadLetters.Header(byOffset[1].Message.Headers, DeadLetterHeaders.Offset));
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Redis;
 using PeterRec.Streaming.Tests.Infrastructure;
 
 namespace PeterRec.Streaming.Tests.Ingest;

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using PeterRec.Common.Kafka;
+using PeterRec.Kafka;
 using PeterRec.Streaming.Tests.Infrastructure;
 
 namespace PeterRec.Streaming.Tests.Kafka;
@@ -10,8 +10,8 @@ public class KafkaConsumeLoopTests
 {
     private static KafkaConsumeLoop Loop(TestKafka kafka, string group, Func<IReadOnlyList<ConsumeResult<string, byte[]>>, CancellationToken, Task> handler)
     {
-        var factory = new KafkaClientFactory(Options.Create(new KafkaOptions { BootstrapServers = kafka.Bootstrap }));
-        return new KafkaConsumeLoop(factory.CreateConsumerConfig(group),
+        var factory = new KafkaClientConfigs(Options.Create(new KafkaOptions { BootstrapServers = kafka.Bootstrap }));
+        return new KafkaConsumeLoop(KafkaClientFactory.Instance, factory.CreateConsumerConfig(group),
             new KafkaConsumeLoopOptions { Name = "test", Topics = ["in"], RetryBackoffMin = TimeSpan.FromMilliseconds(10) },
             handler, NullLogger.Instance);
     }
@@ -58,7 +58,7 @@ public class KafkaConsumeLoopTests
     {
         using var kafka = new TestKafka();
         var config = new ConsumerConfig { BootstrapServers = kafka.Bootstrap, GroupId = "g" };
-        Assert.Throws<ArgumentException>(() => new KafkaConsumeLoop(config,
+        Assert.Throws<ArgumentException>(() => new KafkaConsumeLoop(KafkaClientFactory.Instance, config,
             new KafkaConsumeLoopOptions { Name = "x", Topics = ["in"] }, (_, _) => Task.CompletedTask, NullLogger.Instance));
     }
 }

@@ -1,7 +1,6 @@
 using PeterRec.Model.Model;
 using PeterRec.Model.Storage;
 using PeterRec.Trainer.Online;
-using PeterRec.Trainer.Publishing;
 using static TorchSharp.torch;
 
 namespace PeterRec.Streaming.Tests.Online;
@@ -59,7 +58,7 @@ public sealed class OnlineLearnerTests : IDisposable
         var stream = new SyntheticTaskStream(30);
         using var a = OnlineLearner.Create(Rec(), _backbone.Dir);
         a.Learn(Examples(a, stream, 96));
-        a.NextPatch();
+        a.NextVersion();
         var path = LearnerCheckpoint.PathFor(_dir, "rec");
         LearnerCheckpoint.Save(path, a, new Dictionary<string, long> { ["peterrec.task-events/0"] = 96 });
 
@@ -115,19 +114,19 @@ public sealed class OnlineLearnerTests : IDisposable
     }
 
     [Fact]
-    public void Exported_patch_carries_version_labels_and_tensors_that_import_into_a_fresh_model()
+    public void Exported_version_carries_its_number_labels_and_tensors_that_import_into_a_fresh_model()
     {
         using var learner = OnlineLearner.Create(Rec(), _backbone.Dir);
         learner.Learn(Examples(learner, new SyntheticTaskStream(30), 64));
-        var blob = learner.NextPatch();
-        var (manifest, tensors) = PatchEnvelope.Read(blob, "patch");
+        var blob = learner.NextVersion();
+        var (manifest, tensors) = PublishedVersion.Read(blob, "version");
         Assert.Equal((1L, learner.Step), (manifest.Version, manifest.Step));
         Assert.Equal(learner.Targets.Labels, manifest.Labels);
         using var fresh = new PeterRecModel(learner.Model.Config, FineTuneMode.PeterRecSerial, manifest.Capacity, manifest.PatchHidden);
-        ModelStore.ImportTaskState(fresh, tensors, "patch");
+        ModelStore.LoadTaskEntries(fresh, tensors, "version");
         Assert.True(TensorAssert.Same(fresh.TargetWeight, learner.Model.TargetWeight));
         blob[blob.Length / 2] ^= 0x40;
-        Assert.Throws<InvalidDataException>(() => PatchEnvelope.Read(blob, "patch"));
+        Assert.Throws<InvalidDataException>(() => PublishedVersion.Read(blob, "version"));
     }
 
     public void Dispose()

@@ -1,5 +1,5 @@
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Redis;
 using PeterRec.Serving.Hosting;
 using PeterRec.Streaming.Tests.Infrastructure;
 using PeterRec.Trainer.Online;
@@ -47,19 +47,19 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
             var learner = trainer.Trainer().Learner!;
             await Eventually.Async(() => Task.FromResult(learner.TrainedEvents >= 3000), TimeSpan.FromSeconds(90), () => $"trained {learner.TrainedEvents}");
             // The last batch's version may still be on its way to Redis (blob, then pointer, then trim): wait for it.
-            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.PatchLatest("rec")) == learner.Version, TimeSpan.FromSeconds(20),
+            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.LatestVersion("rec")) == learner.Version, TimeSpan.FromSeconds(20),
                 () => $"trainer at v{learner.Version}");
-            var latest = (long)await Db.StringGetAsync(Keys.PatchLatest("rec"));
+            var latest = (long)await Db.StringGetAsync(Keys.LatestVersion("rec"));
             Assert.True(latest >= 5, $"latest version {latest}");
             // Only announcements can tell this server (its poll is an hour): it must follow the trainer.
-            await Eventually.Async(() => Task.FromResult(serving.Patches().Current("rec")?.Version == latest), TimeSpan.FromSeconds(20),
-                () => $"serving has v{serving.Patches().Current("rec")?.Version}, latest v{latest}");
+            await Eventually.Async(() => Task.FromResult(serving.Versions().Current("rec")?.Version == latest), TimeSpan.FromSeconds(20),
+                () => $"serving has v{serving.Versions().Current("rec")?.Version}, latest v{latest}");
             var w = learner.Meter.Window;
             Assert.True(w.Hr > 0.6, $"prequential HR@5 over the last {w.Count} events is {w.Hr:F3} (chance ~0.17)");
             Assert.True(learner.Meter.Total.Hr < w.Hr - 0.1, $"total HR@5 {learner.Meter.Total.Hr:F3} should lag the recent window {w.Hr:F3}");
             // Trimmed: only the last KeepVersions (5) versions stay.
-            Assert.False(await Db.KeyExistsAsync(Keys.Patch("rec", latest - 5)));
-            Assert.True(await Db.KeyExistsAsync(Keys.Patch("rec", latest - 4)));
+            Assert.False(await Db.KeyExistsAsync(Keys.Version("rec", latest - 5)));
+            Assert.True(await Db.KeyExistsAsync(Keys.Version("rec", latest - 4)));
         }
         finally
         {
@@ -82,9 +82,9 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
             var learner = trainer.Trainer().Learner!;
             await Eventually.Async(() => Task.FromResult(learner.TrainedEvents >= 64), TimeSpan.FromSeconds(30), () => $"trained {learner.TrainedEvents}");
             // No further batch arrives; the idle timer must publish what was trained.
-            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.PatchLatest("rec")) >= 1, TimeSpan.FromSeconds(15),
-                () => $"latest {Db.StringGet(Keys.PatchLatest("rec"))}, step {learner.Step}");
-            Assert.Equal(learner.Version, (long)await Db.StringGetAsync(Keys.PatchLatest("rec")));
+            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.LatestVersion("rec")) >= 1, TimeSpan.FromSeconds(15),
+                () => $"latest {Db.StringGet(Keys.LatestVersion("rec"))}, step {learner.Step}");
+            Assert.Equal(learner.Version, (long)await Db.StringGetAsync(Keys.LatestVersion("rec")));
         }
         finally
         {
@@ -122,8 +122,8 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
             Assert.Equal(1000, learner.TrainedEvents);
             Assert.True(learner.Step > stepBefore);
             Assert.True(learner.Version >= versionBefore);
-            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.PatchLatest("rec")) == learner.Version, TimeSpan.FromSeconds(20),
-                () => $"trainer at v{learner.Version}, Redis at v{Db.StringGet(Keys.PatchLatest("rec"))}");
+            await Eventually.Async(async () => (long)await Db.StringGetAsync(Keys.LatestVersion("rec")) == learner.Version, TimeSpan.FromSeconds(20),
+                () => $"trainer at v{learner.Version}, Redis at v{Db.StringGet(Keys.LatestVersion("rec"))}");
         }
         finally
         {
@@ -141,13 +141,13 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
             l.Learn([.. Enumerable.Range(0, 128).Select(_ => stream.Next()).Select(e => new LabeledExample(l.EncodeSource(e.Window), label(e.Label)))]);
         async Task Publish(string task, long version, byte[] blob)
         {
-            await Db.StringSetAsync(Keys.Patch(task, version), blob);
-            await Db.StringSetAsync(Keys.PatchLatest(task), version);
+            await Db.StringSetAsync(Keys.Version(task, version), blob);
+            await Db.StringSetAsync(Keys.LatestVersion(task), version);
         }
         Train(rec, l => l);
         Train(cls, l => ((char)('a' + int.Parse(l[1..]) % 3)).ToString());
-        await Publish("rec", 1, rec.NextPatch());
-        await Publish("cls", 1, cls.NextPatch());
+        await Publish("rec", 1, rec.NextVersion());
+        await Publish("cls", 1, cls.NextVersion());
 
         var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec", "cls"], pollMs: 100);
         try
@@ -187,25 +187,25 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
 
             // A newer patch mid-stream: later rounds are served with it.
             Train(rec, l => l);
-            await Publish("rec", 2, rec.NextPatch());
-            await Eventually.Async(() => Task.FromResult(serving.Patches().Current("rec")?.Version == 2));
+            await Publish("rec", 2, rec.NextVersion());
+            await Eventually.Async(() => Task.FromResult(serving.Versions().Current("rec")?.Version == 2));
             await ServeRound(T0 + 20, expectVersion: 2);
 
             // A corrupt version 3 is refused; version 2 stays in service and keeps being written.
-            var bad = rec.NextPatch();
+            var bad = rec.NextVersion();
             bad[bad.Length / 2] ^= 0xFF;
             var refused = new TaskCompletionSource<string>();
-            serving.Patches().Refused += (task, version, reason) => refused.TrySetResult($"{task} v{version}: {reason}");
+            serving.Versions().Refused += (task, version, reason) => refused.TrySetResult($"{task} v{version}: {reason}");
             await Publish("rec", 3, bad);
             var why = await refused.Task.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Contains("checksum", why);
             await ServeRound(T0 + 30, expectVersion: 2);
-            Assert.Equal(2, serving.Patches().Current("rec")!.Version);
+            Assert.Equal(2, serving.Versions().Current("rec")!.Version);
 
             // A truncated version 4 as well.
-            await Publish("rec", 4, rec.NextPatch()[..200]);
+            await Publish("rec", 4, rec.NextVersion()[..200]);
             await Task.Delay(400);
-            Assert.Equal(2, serving.Patches().Current("rec")!.Version);
+            Assert.Equal(2, serving.Versions().Current("rec")!.Version);
         }
         finally
         {

@@ -1,8 +1,8 @@
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Redis;
 using PeterRec.Serving.Hosting;
 using PeterRec.Serving.Scoring;
 using PeterRec.Streaming.Tests.Infrastructure;
@@ -59,7 +59,7 @@ public static class OnlineRuns
 
     public static TaskEventHandler Trainer(this WebApplication app) => app.Services.GetRequiredService<TaskEventHandler>();
 
-    public static PatchRegistry Patches(this WebApplication app) => app.Services.GetRequiredService<PatchRegistry>();
+    public static VersionRegistry Versions(this WebApplication app) => app.Services.GetRequiredService<VersionRegistry>();
 
     public static async Task StopAsync(this WebApplication app)
     {

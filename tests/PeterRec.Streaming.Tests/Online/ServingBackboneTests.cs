@@ -1,4 +1,4 @@
-using PeterRec.Model.Training;
+using PeterRec.Model.Model;
 using PeterRec.Serving.Scoring;
 using PeterRec.Trainer.Online;
 using static TorchSharp.torch;
@@ -28,7 +28,7 @@ public sealed class ServingBackboneTests : IDisposable
     {
         using var learner = Trained("rec", 20, 1);
         using var serving = new ServingBackbone(_backbone.Dir, 0, "cpu");
-        var patch = TaskPatch.Parse(learner.NextPatch(), "patch", "rec", serving);
+        var patch = ServedVersion.Parse(learner.NextVersion(), "patch", "rec", serving);
         var users = Users(serving);
         var scored = serving.Score(patch, users, topN: 5);
 
@@ -50,8 +50,8 @@ public sealed class ServingBackboneTests : IDisposable
         using var a = Trained("rec", 20, 1);
         using var b = Trained("cls", 4, 2);
         using var serving = new ServingBackbone(_backbone.Dir, 0, "cpu");
-        var pa = TaskPatch.Parse(a.NextPatch(), "a", "rec", serving);
-        var pb = TaskPatch.Parse(b.NextPatch(), "b", "cls", serving);
+        var pa = ServedVersion.Parse(a.NextVersion(), "a", "rec", serving);
+        var pb = ServedVersion.Parse(b.NextVersion(), "b", "cls", serving);
         var users = Users(serving);
         var first = serving.Score(pa, users, 3);
         var other = serving.Score(pb, users, 3);
@@ -69,14 +69,14 @@ public sealed class ServingBackboneTests : IDisposable
     {
         using var serving = new ServingBackbone(_backbone.Dir, 0, "cpu");
         using var learner = Trained("rec", 20, 1);
-        var good = learner.NextPatch();
-        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => TaskPatch.Parse(good[..^100], "v1", "rec", serving)).Message);
+        var good = learner.NextVersion();
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ServedVersion.Parse(good[..^100], "v1", "rec", serving)).Message);
         var flipped = (byte[])good.Clone();
         flipped[flipped.Length / 3] ^= 1;
-        Assert.Throws<InvalidDataException>(() => TaskPatch.Parse(flipped, "v1", "rec", serving));
-        Assert.Contains("task 'rec', expected 'cls'", Assert.Throws<InvalidDataException>(() => TaskPatch.Parse(good, "v1", "cls", serving)).Message);
+        Assert.Throws<InvalidDataException>(() => ServedVersion.Parse(flipped, "v1", "rec", serving));
+        Assert.Contains("task 'rec', expected 'cls'", Assert.Throws<InvalidDataException>(() => ServedVersion.Parse(good, "v1", "cls", serving)).Message);
         using var narrow = Trained("rec", 20, 1, patchHidden: 2);
-        Assert.Contains("patch width 2", Assert.Throws<InvalidDataException>(() => TaskPatch.Parse(narrow.NextPatch(), "v2", "rec", serving)).Message);
+        Assert.Contains("patch width 2", Assert.Throws<InvalidDataException>(() => ServedVersion.Parse(narrow.NextVersion(), "v2", "rec", serving)).Message);
     }
 
     public void Dispose() => _backbone.Dispose();

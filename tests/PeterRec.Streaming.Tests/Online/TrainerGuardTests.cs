@@ -46,7 +46,7 @@ public sealed class TrainerGuardTests : IDisposable
         Assert.Empty(result.Ranks); // NaN scores must not count as hits
         Assert.Equal(step, learner.Step);
         AssertUnchanged(before, learner);
-        Assert.True(learner.PatchIsFinite());
+        Assert.True(learner.TaskStateIsFinite());
         Assert.Equal(1, learner.SkippedSteps["nonfinite_loss"]);
     }
 
@@ -68,8 +68,8 @@ public sealed class TrainerGuardTests : IDisposable
         using var learner = OnlineLearner.Create(Rec(), _backbone.Dir);
         learner.Learn(Examples(learner, new SyntheticTaskStream(10), 64));
         using (no_grad()) learner.Model.TargetWeight[0, 0].fill_(float.PositiveInfinity);
-        Assert.False(learner.PatchIsFinite());
-        Assert.Throws<InvalidOperationException>(() => learner.ExportPatch());
+        Assert.False(learner.TaskStateIsFinite());
+        Assert.Throws<InvalidOperationException>(() => learner.ExportVersion());
         Assert.Equal(new PublishVerdict(false, "nonfinite_patch"), learner.CheckCandidate());
     }
 

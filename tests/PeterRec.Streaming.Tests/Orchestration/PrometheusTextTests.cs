@@ -1,4 +1,4 @@
-using PeterRec.Cli.Orchestration;
+using PeterRec.Orchestration;
 
 namespace PeterRec.Streaming.Tests.Orchestration;
 

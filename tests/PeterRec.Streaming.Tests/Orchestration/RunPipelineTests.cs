@@ -1,5 +1,4 @@
-using PeterRec.Cli.Commands;
-using PeterRec.Cli.Orchestration;
+using PeterRec.Orchestration;
 using PeterRec.Streaming.Tests.Infrastructure;
 
 namespace PeterRec.Streaming.Tests.Orchestration;
@@ -21,7 +20,7 @@ public sealed class RunPipelineTests(RedisFixture redis) : IDisposable
             Rate = 400, PublishEverySteps = 1, PrequentialWindow = 40, DrainTimeout = TimeSpan.FromSeconds(40),
             SummaryFile = summaryFile,
         };
-        var code = await RunCommand.RunAsync(settings, CancellationToken.None);
+        var code = await LocalRun.RunAsync(settings, CancellationToken.None);
 
         var s = RunSummary.FromJson(await File.ReadAllTextAsync(summaryFile, CancellationToken.None));
         Assert.True(s.Drained, "the roles did not catch up");
@@ -47,7 +46,7 @@ public sealed class RunPipelineTests(RedisFixture redis) : IDisposable
     public async Task A_backbone_without_config_is_refused_before_anything_starts()
     {
         var settings = new RunSettings { WorkDir = _dir, Backbone = Path.Combine(_dir, "nope") };
-        Assert.Equal(2, await RunCommand.RunAsync(settings, CancellationToken.None));
+        Assert.Equal(2, await LocalRun.RunAsync(settings, CancellationToken.None));
         Assert.False(Directory.Exists(_dir));
     }
 

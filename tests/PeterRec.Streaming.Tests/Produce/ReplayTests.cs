@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using PeterRec.Cli.Produce;
+using PeterRec.Producers;
 
 namespace PeterRec.Streaming.Tests.Produce;
 

@@ -1,4 +1,4 @@
-using PeterRec.Cli.Chaos;
+using PeterRec.Chaos;
 using PeterRec.Streaming.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text;
 using Confluent.Kafka;
-using PeterRec.Common.Contracts;
-using PeterRec.Common.Redis;
+using PeterRec.Contracts;
+using PeterRec.Kafka;
+using PeterRec.Redis;
 using PeterRec.Streaming.Tests.Infrastructure;
 using PeterRec.Streaming.Tests.Online;
 using static PeterRec.Streaming.Tests.Online.OnlineRuns;
@@ -86,7 +87,7 @@ public sealed class HostileInputTests(RedisFixture redis) : IDisposable
             var learner = trainer.Trainer().Learner!;
             await Eventually.Async(() => Task.FromResult(learner.TrainedEvents == 5 && learner.Version >= 1), TimeSpan.FromSeconds(30),
                 () => $"trained {learner.TrainedEvents}, version {learner.Version}");
-            await Eventually.Async(() => Task.FromResult(serving.Patches().Current("rec") is not null), TimeSpan.FromSeconds(20), () => "serving has no patch");
+            await Eventually.Async(() => Task.FromResult(serving.Versions().Current("rec") is not null), TimeSpan.FromSeconds(20), () => "serving has no patch");
 
             // Changed users: poison, an unknown user (no window: nothing written), and a good one.
             await Bad(topics.ChangedUsers, "x", U("garbage"), "malformed_json");
@@ -102,12 +103,12 @@ public sealed class HostileInputTests(RedisFixture redis) : IDisposable
 
             var dead = _kafka.ReadTopic(topics.DeadLetter, expected.Count + 1, TimeSpan.FromSeconds(expected.Count + 5 > 30 ? 30 : 10));
             var received = dead.ToDictionary(
-                d => (DeadLetters.Header(d.Message.Headers, DeadLetters.SourceTopicHeader)!, long.Parse(DeadLetters.Header(d.Message.Headers, DeadLetters.OffsetHeader)!)),
-                d => DeadLetters.Header(d.Message.Headers, DeadLetters.ReasonHeader)!);
+                d => (DeadLetters.Header(d.Message.Headers, DeadLetterHeaders.SourceTopic)!, long.Parse(DeadLetters.Header(d.Message.Headers, DeadLetterHeaders.Offset)!)),
+                d => DeadLetters.Header(d.Message.Headers, DeadLetterHeaders.Reason)!);
             Assert.Equal(expected.Keys.OrderBy(k => k), received.Keys.OrderBy(k => k));
             foreach (var (at, reason) in expected) Assert.StartsWith(reason + ": ", received[at]);
-            var huge = dead.Single(d => DeadLetters.Header(d.Message.Headers, DeadLetters.OriginalSizeHeader) is not null);
-            Assert.Equal(DeadLetters.MaxValueBytes, huge.Message.Value.Length);
+            var huge = dead.Single(d => DeadLetters.Header(d.Message.Headers, DeadLetterHeaders.OriginalSize) is not null);
+            Assert.Equal(DeadLetterHeaders.MaxValueBytes, huge.Message.Value.Length);
             foreach (var g in expected.Values.GroupBy(r => r)) Assert.Equal(g.Count(), counted.GetValueOrDefault(g.Key));
         }
         finally

@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Sockets;
-using PeterRec.Cli.Orchestration;
-using PeterRec.Common.Contracts;
+using PeterRec.Orchestration;
+using PeterRec.Contracts;
 using PeterRec.DevBroker;
-using PeterRec.Common.Redis;
+using PeterRec.Redis;
 using PeterRec.Streaming.Tests.Infrastructure;
 using StackExchange.Redis;
 

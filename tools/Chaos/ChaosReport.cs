@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PeterRec.Chaos;
+
+/// <summary>The figures of one chaos run (printed as a table and as JSON).</summary>
+public sealed record ChaosReport
+{
+    public double LoadSeconds { get; init; }
+    public double Rate { get; init; }
+    public long ClicksSent { get; init; }
+    /// <summary>Valid clicks the audit found on the topic. More than sent: the load's producer wrote a record twice
+    /// under injected broker errors (an epoch bump after an unknown-producer error); the pipeline counts such a copy
+    /// as a second click by its documented rule, so it is reported, not a failure. Fewer: Kafka lost acked records.</summary>
+    public long ClicksOnTopic { get; init; }
+    public long TaskEventsSent { get; init; }
+    public long PoisonSent { get; init; }
+    public long ProduceFailures { get; init; }
+    public long Users { get; init; }
+    public long ExpectedWindowEntries { get; init; }
+    public long WindowEntries { get; init; }
+    public long Lost { get; init; }
+    public long Duplicated { get; init; }
+    public long Unexpected { get; init; }
+    public long UsersWrong { get; init; }
+    public long DeadLettersExpected { get; init; }
+    public long DeadLettersReceived { get; init; }
+    public long DeadLettersDistinct { get; init; }
+    public long DeadLettersMissing { get; init; }
+    public int Kills { get; init; }
+    public int RestartsSurvived { get; init; }
+    public int UnplannedExits { get; init; }
+    public double MaxRecoverySeconds { get; init; }
+    public double RedisOutageSeconds { get; init; }
+    public double BrokerOutageSeconds { get; init; }
+    /// <summary>Roles whose /readyz said not ready at the end of the Redis outage.</summary>
+    public List<string> NotReadyDuringRedisOutage { get; init; } = [];
+    public double DrainSeconds { get; init; }
+    public long PatchVersion { get; init; }
+    public long RecsWritten { get; init; }
+    /// <summary>Per role: RSS (MiB) at the first sample after warm-up and at the end.</summary>
+    [JsonPropertyName("rss_mib")] public Dictionary<string, double[]> RssMiB { get; init; } = [];
+    /// <summary>Per role: RSS (MiB) once a minute from the start, so a leak and a plateau can be told apart.</summary>
+    [JsonPropertyName("rss_per_minute_mib")] public Dictionary<string, double[]> RssPerMinuteMiB { get; init; } = [];
+    public bool Passed { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public string ToTable() => string.Join('\n', (string[])
+    [
+        $"load                     {LoadSeconds:F0} s at {Rate:F0} clicks/s",
+        $"events sent              {ClicksSent} clicks, {TaskEventsSent} task events, {PoisonSent} poison ({ProduceFailures} produce failures; {ClicksOnTopic} valid clicks on the topic)",
+        $"window entries in Redis  {WindowEntries} (expected {ExpectedWindowEntries}, {Users} users, {UsersWrong} windows differ)",
+        $"lost / duplicated        {Lost} / {Duplicated} (unexpected entries {Unexpected})",
+        $"dead-lettered            expected {DeadLettersExpected}, received {DeadLettersReceived} ({DeadLettersDistinct} distinct, {DeadLettersMissing} missing)",
+        $"kills / restarts         {Kills} kill -9 / {RestartsSurvived} restarts survived ({UnplannedExits} unplanned exits; slowest back in {MaxRecoverySeconds:F1} s)",
+        $"outages survived         redis {RedisOutageSeconds:F1} s (not ready meanwhile: {string.Join(",", NotReadyDuringRedisOutage)}), broker {BrokerOutageSeconds:F1} s",
+        $"drain                    {DrainSeconds:F1} s; patch version {PatchVersion}; recs keys {RecsWritten}",
+        .. RssMiB.Select(r => $"rss {r.Key,-20} {r.Value[0]:F0} -> {r.Value[1]:F0} MiB"
+            + (RssPerMinuteMiB.TryGetValue(r.Key, out var m) && m.Length > 2 ? $" (per minute: {string.Join(" ", m.Select(v => v.ToString("F0")))})" : "")),
+        $"result                   {(Passed ? "PASS" : "FAIL")}",
+    ]);
+}

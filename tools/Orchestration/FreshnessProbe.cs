@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using PeterRec.Contracts;
+using StackExchange.Redis;
+
+namespace PeterRec.Orchestration;
+
+/// <summary>
+/// Exact freshness of every observed recommendation write: Redis keyspace notifications announce each SET of a
+/// <c>recs:&lt;task&gt;</c> key, the value is read back, and freshness = its <c>ts</c> (when Serving wrote it) minus its
+/// <c>click_ts</c> (the newest click it covers). A value overwritten before it is read is counted once, as its successor.
+/// Needs <c>notify-keyspace-events</c> with K and $ (set on the run's own Redis; tried with CONFIG SET elsewhere).
+/// </summary>
+public sealed class FreshnessProbe : IAsyncDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisChannel _channel;
+    private readonly ConcurrentDictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(long WrittenMs, double FreshMs)> _samples = new();
+    private readonly HashSet<string> _users = new(StringComparer.Ordinal);
+
+    private FreshnessProbe(IConnectionMultiplexer redis, RedisChannel channel)
+    {
+        _redis = redis;
+        _channel = channel;
+    }
+
+    /// <summary>Returns null (with the reason) when the server does not send keyspace notifications and refuses to start.</summary>
+    public static async Task<(FreshnessProbe? Probe, string? Problem)> StartAsync(IConnectionMultiplexer redis, RedisKeys keys, string task)
+    {
+        var problem = await EnableNotificationsAsync(redis);
+        if (problem is not null) return (null, problem);
+        var channel = RedisChannel.Pattern($"__keyspace@*__:{keys.Prefix}:*:recs:{RedisKeys.Escape("task", task)}");
+        var probe = new FreshnessProbe(redis, channel);
+        await redis.GetSubscriber().SubscribeAsync(channel, (ch, message) => probe.OnNotification(ch, message));
+        return (probe, null);
+    }
+
+    /// <summary>Writes observed so far.</summary>
+    public int Count => _samples.Count;
+
+    public int DistinctUsers
+    {
+        get { lock (_users) return _users.Count; }
+    }
+
+    /// <summary>Freshness in ms of every observed write, in no particular order.</summary>
+    public double[] Snapshot() => [.. _samples.Select(s => s.FreshMs)];
+
+    /// <summary>Freshness of writes made after <paramref name="sinceMs"/> (unix ms), for a live view.</summary>
+    public double[] Since(long sinceMs) => [.. _samples.Where(s => s.WrittenMs >= sinceMs).Select(s => s.FreshMs)];
+
+    private void OnNotification(RedisChannel channel, RedisValue message)
+    {
+        if (message != "set") return;
+        var name = channel.ToString();
+        var key = name[(name.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        _ = ReadAsync(key);
+    }
+
+    private async Task ReadAsync(string key)
+    {
+        try
+        {
+            var value = await _redis.GetDatabase().StringGetAsync(key);
+            if (value.IsNull) return;
+            var recs = RecsValue.Parse((byte[])value!);
+            // Several notifications can read the same value; count each write (identified by its ts) once.
+            while (true)
+            {
+                var previous = _lastSeen.GetOrAdd(key, long.MinValue);
+                if (recs.Ts <= previous) return;
+                if (_lastSeen.TryUpdate(key, recs.Ts, previous)) break;
+            }
+            _samples.Enqueue((recs.Ts, Math.Max(0, recs.Ts - recs.ClickTs)));
+            lock (_users) _users.Add(recs.User);
+        }
+        catch (Exception e) when (e is RedisException or System.Text.Json.JsonException or InvalidDataException)
+        {
+            // A value we cannot read is not a freshness sample; the run's counts come from the roles' metrics.
+        }
+    }
+
+    private static async Task<string?> EnableNotificationsAsync(IConnectionMultiplexer redis)
+    {
+        try
+        {
+            foreach (var endpoint in redis.GetEndPoints())
+            {
+                var server = redis.GetServer(endpoint);
+                var pairs = await server.ConfigGetAsync("notify-keyspace-events");
+                var current = pairs.Length > 0 ? pairs[0].Value : "";
+                if (current.Contains('K') && (current.Contains('$') || current.Contains('A'))) continue;
+                await server.ConfigSetAsync("notify-keyspace-events", current + "K$");
+            }
+            return null;
+        }
+        catch (Exception e) when (e is RedisException or RedisCommandException)
+        {
+            return $"keyspace notifications are off and could not be enabled ({e.Message})";
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _redis.GetSubscriber().UnsubscribeAsync(_channel);
+}

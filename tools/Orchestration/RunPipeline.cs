@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using PeterRec.Kafka;
+using PeterRec.Producers;
+using PeterRec.Contracts;
+using StackExchange.Redis;
+
+namespace PeterRec.Orchestration;
+
+/// <summary>
+/// The whole of <c>peterrec run</c>: start the stack, replay the stream while showing progress, wait until every role
+/// has caught up (or the drain timeout), measure, stop everything. Returns the summary.
+/// </summary>
+public static class RunPipeline
+{
+    public static async Task<RunSummary> RunAsync(RunSettings s, ProgressView view, Action<string> log, CancellationToken ct)
+    {
+        var wall = Stopwatch.StartNew();
+        await using var stack = await RunStack.StartAsync(s, log, ct);
+        // Admin: the freshness probe may need CONFIG SET to turn keyspace notifications on.
+        var redisOptions = ConfigurationOptions.Parse(stack.RedisConfiguration);
+        redisOptions.AllowAdmin = true;
+        using var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
+        var keys = new RedisKeys(s.KeyPrefix);
+        var (probe, problem) = await FreshnessProbe.StartAsync(redis, keys, s.Task);
+        if (problem is not null) log($"freshness: {problem}; falling back to Serving's histogram (bucket-interpolated)");
+        await using var probeScope = probe;
+
+        using var ingest = new MetricsScraper(stack.Ingest.HttpPort!.Value);
+        using var trainer = new MetricsScraper(stack.Trainer.HttpPort!.Value);
+        using var serving = new MetricsScraper(stack.Serving.HttpPort!.Value);
+        var replay = new ReplayStream(stack.Data, s.Task, "u", s.Rate, s.Events, s.Users);
+        var (factory, topics) = KafkaSettings.FromEnvironment(stack.KafkaServers, stack.BootstrapFile);
+        var producerConfig = factory.CreateProducerConfig("peterrec-run");
+        producerConfig.LingerMs = 5;
+
+        log($"replaying {stack.Data} at {(s.Rate > 0 ? $"{s.Rate:F0} events/s" : "full speed")}");
+        var replayClock = Stopwatch.StartNew();
+        var replayTask = Task.Factory.StartNew(() =>
+        {
+            using var producer = KafkaClientFactory.Instance.CreateProducer(producerConfig);
+            var result = EventReplayer.Run(producer, topics, replay.Events(ct), rate: 0, maxEvents: 0, ct);
+            replayClock.Stop();
+            return result;
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        var firstWindow = default(PrequentialPoint);
+        RunProgress last = new();
+        var drainClock = default(Stopwatch);
+        await view.RunAsync(async update =>
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(500, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+                if (stack.Exited.FirstOrDefault() is { } dead)
+                    throw new InvalidOperationException($"{dead.Name} exited with code {dead.ExitCode} during the run:\n{dead.Tail()}");
+                var scrapes = await Task.WhenAll(ingest.ScrapeAsync(ct), trainer.ScrapeAsync(ct), serving.ScrapeAsync(ct));
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var recent = probe?.Since(now - 10_000).Order().ToList();
+                last = RunProgress.From(wall.Elapsed, replay, replayTask.IsCompleted, s.Task, "hr_5", scrapes[0], scrapes[1], scrapes[2],
+                    recent is null ? scrapes[2].HistogramQuantile(RunProgress.ServingFreshness, 0.99) * 1000 : Percentiles.Of(recent, 0.99));
+                // The first full window: the earliest scrape at which the trainer had trained at least a window's worth.
+                if (firstWindow is null && last.LabelsTrained >= s.PrequentialWindow && last.PrequentialWindow is { } w)
+                    firstWindow = new PrequentialPoint(w, (long)last.LabelsTrained);
+                update(last);
+                if (replayTask.IsFaulted) await replayTask;
+                if (!replayTask.IsCompleted) continue;
+                drainClock ??= Stopwatch.StartNew();
+                if (last.Drained || drainClock.Elapsed > s.DrainTimeout) break;
+            }
+        });
+        var produced = await replayTask;
+        if (produced.Failed > 0) log($"replay: {produced.Failed} events could not be produced");
+        if (!last.Drained) log($"drain: not caught up within {s.DrainTimeout.TotalSeconds:F0} s; the summary shows where each role stood");
+
+        var usersWithRecs = await CountRecsAsync(redis, keys, s.Task);
+        var finalScrape = await serving.ScrapeAsync(CancellationToken.None);
+        var freshness = probe is not null
+            ? RunSummary.Freshness(probe.Snapshot())
+            : new FreshnessSummary(Ms(finalScrape.HistogramQuantile(RunProgress.ServingFreshness, 0.5)),
+                Ms(finalScrape.HistogramQuantile(RunProgress.ServingFreshness, 0.99)), null,
+                (long)finalScrape.Sum(RunProgress.ServingFreshness + "_count"), "histogram");
+        var lastWindow = last.PrequentialWindow is { } lw ? new PrequentialPoint(lw, (long)last.LabelsTrained) : null;
+        return new RunSummary(
+            new ProducedCounts(produced.Clicks, produced.TaskEvents, produced.Clicks + produced.TaskEvents),
+            (long)last.Ingested, (long)last.DeadLetters, (long)last.LabelsTrained, (long)last.LabelsHeldOut, (long)last.TrainSteps, (long)last.Publishes,
+            (long?)last.ServingPatchVersion, usersWithRecs,
+            new PrequentialSummary("hr_5", s.PrequentialWindow, firstWindow, lastWindow, last.PrequentialTotal),
+            freshness, s.Rate, Math.Round(replayClock.Elapsed.TotalSeconds, 2), Math.Round(wall.Elapsed.TotalSeconds, 1), last.Drained,
+            stack.Backbone, stack.WorkDir);
+    }
+
+    private static double? Ms(double? seconds) => seconds is { } x ? Math.Round(x * 1000, 1) : null;
+
+    /// <summary>Users that have a recommendations value for the task now (SCAN, so a shared Redis is not blocked).</summary>
+    private static async Task<long> CountRecsAsync(IConnectionMultiplexer redis, RedisKeys keys, string task)
+    {
+        long count = 0;
+        var pattern = $"{keys.Prefix}:*:recs:{RedisKeys.Escape("task", task)}";
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            var server = redis.GetServer(endpoint);
+            if (server.IsReplica) continue;
+            await foreach (var _ in server.KeysAsync(pattern: pattern, pageSize: 1000)) count++;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PeterRec.Orchestration;
+
+public sealed record ProducedCounts(long Clicks, long TaskEvents, long Total);
+
+/// <summary>The trainer's sliding-window metric as first seen full and as last seen, with the labels trained by then.</summary>
+public sealed record PrequentialPoint(double Value, long LabelsTrained);
+
+public sealed record PrequentialSummary(string Metric, int Window, PrequentialPoint? First, PrequentialPoint? Last, double? Total);
+
+/// <param name="Source">"exact" (every observed recommendation write) or "histogram" (bucket-interpolated from Serving's metric).</param>
+public sealed record FreshnessSummary(double? P50, double? P99, double? Max, long Samples, string Source);
+
+/// <summary>The JSON that <c>peterrec run --summary FILE</c> writes; numbers are measured, never estimated.</summary>
+public sealed record RunSummary(
+    ProducedCounts EventsProduced,
+    long EventsIngested,
+    long EventsDeadLettered,
+    long LabelsTrained,
+    long LabelsHeldOut,
+    long TrainSteps,
+    long PatchVersions,
+    long? PatchVersionServed,
+    long UsersWithRecs,
+    PrequentialSummary Prequential,
+    FreshnessSummary FreshnessMs,
+    double OfferedRate,
+    double ReplaySeconds,
+    double WallSeconds,
+    bool Drained,
+    string Backbone,
+    string WorkDir)
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static RunSummary FromJson(string json) =>
+        JsonSerializer.Deserialize<RunSummary>(json, Json) ?? throw new InvalidDataException("empty run summary");
+
+    /// <summary>Exact freshness samples in ms -> p50, p99, max.</summary>
+    public static FreshnessSummary Freshness(IEnumerable<double> samplesMs)
+    {
+        var sorted = samplesMs.Order().ToList();
+        return new FreshnessSummary(Round(Percentiles.Of(sorted, 0.5)), Round(Percentiles.Of(sorted, 0.99)),
+            sorted.Count == 0 ? null : sorted[^1], sorted.Count, "exact");
+    }
+
+    private static double? Round(double? v) => v is { } x ? Math.Round(x, 1) : null;
+}

@@ -40,7 +40,15 @@ public static class TensorFile
     {
         if (LegacyMagic(bytes) is { } legacy)
             throw new InvalidDataException($"{what}: this is the pre-safetensors PeterRec format ({legacy}), no longer read; {ConvertHint}");
-        var content = SafeTensors.Read(bytes, what);
+        SafeTensorsContent content;
+        try
+        {
+            content = SafeTensors.Read(bytes, what);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{what}: truncated or corrupted, refused before its checksum could even be checked ({e.Message})", e);
+        }
         var m = content.Metadata;
         if (!m.TryGetValue(CrcKey, out var stored) || !m.TryGetValue(KindKey, out var actualKind) || !m.TryGetValue(FormatKey, out var format))
             throw new InvalidDataException($"{what}: a safetensors file without PeterRec's seal ({FormatKey}, {KindKey}, {CrcKey}); see docs/file-format.md for how to write one");

@@ -54,7 +54,8 @@ public static class LearnerCheckpoint
         };
         var entries = ModelStore.TaskEntries(learner.Model);
         var (settings, states) = AdamState(learner);
-        for (int i = 0; i < entries.Count; i++)
+        var weights = entries.Count;
+        for (int i = 0; i < weights; i++)
         {
             var name = OptimizerPrefix + entries[i].Name;
             entries.Add(TensorBundle.ToEntry($"{name}.exp_avg", states[i].exp_avg));

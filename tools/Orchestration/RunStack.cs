@@ -139,7 +139,7 @@ public sealed class RunStack : IAsyncDisposable
         _log($"pretrain: {_s.PretrainEpochs} epochs, {_s.Channels} channels on {pretrainData} (log: {Path.Combine(LogDir, "pretrain.log")})");
         var clock = Stopwatch.StartNew();
         using var pretrain = RoleProcess.Start("pretrain",
-            ["pretrain", "--data", pretrainData, "--out", Backbone, "--emb", $"{_s.Channels}", "--epochs", $"{_s.PretrainEpochs}", "--patience", "100"], LogDir);
+            ["pretrain", "--data", pretrainData, "--out", Backbone, "--emb", $"{_s.Channels}", "--epochs", $"{_s.PretrainEpochs}", "--patience", "100", "--force"], LogDir);
         int code;
         try
         {

@@ -45,6 +45,7 @@ public static class FineTuneCommand
                 Device = r.GetValue(device)!,
             };
             var taskDir = r.GetValue(output)!;
+            ModelStore.CheckTaskOutput(taskDir, r.GetValue(backbone)!);
             var result = TrainingProgressView.Run($"finetune {options.Mode.Name()}",
                 p => new FineTuner(options, p).Run(r.GetValue(backbone)!, r.GetValue(data)!, taskDir));
             var reportPath = r.GetValue(report) ?? Path.Combine(taskDir, "report.json");

@@ -29,9 +29,10 @@ public static class PretrainCommand
         var skipBad = new Option<bool>("--skip-bad-rows") { Description = "Skip malformed rows (counted) instead of stopping at the first" };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "CPU threads; 0 = all cores", DefaultValueFactory = _ => 0 };
+        var force = new Option<bool>("--force") { Description = "Replace a backbone already in --out (tasks trained on it go stale)" };
         var cmd = new Command("pretrain", "Pretrain a NextItNet backbone by next-item (or masked-item) prediction")
         {
-            data, output, emb, kernel, dilations, seq, epochs, batch, lr, seed, loss, sampleFraction, masked, validFraction, patience, skipBad, device, threads,
+            data, output, emb, kernel, dilations, seq, epochs, batch, lr, seed, loss, sampleFraction, masked, validFraction, patience, skipBad, device, threads, force,
         };
         cmd.SetAction(r => CommandGuard.Run(() =>
         {
@@ -44,6 +45,7 @@ public static class PretrainCommand
                 ValidFraction = r.GetValue(validFraction), Patience = r.GetValue(patience), SkipBadRows = r.GetValue(skipBad), Device = r.GetValue(device)!,
             };
             var outDir = r.GetValue(output)!;
+            ModelStore.CheckBackboneOutput(outDir, r.GetValue(force));
             var report = TrainingProgressView.Run("pretrain", p => new Pretrainer(options, p).Run(r.GetValue(data)!, outDir));
             var json = JsonSerializer.Serialize(report, ModelStore.Json);
             File.WriteAllText(Path.Combine(outDir, "pretrain_report.json"), json);

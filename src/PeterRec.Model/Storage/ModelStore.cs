@@ -118,4 +118,27 @@ public static partial class ModelStore
             [$"{prefix}.sha256"] = Sha256(bytes),
         };
     }
+
+    /// <summary>
+    /// Refuses to write a backbone over an existing one unless <paramref name="force"/>: every task trained on it would
+    /// silently go stale. Checked before any training starts.
+    /// </summary>
+    public static void CheckBackboneOutput(string dir, bool force)
+    {
+        if (force || !Directory.Exists(dir)) return;
+        var existing = new[] { BackboneFile, ConfigFile, SourceVocabFile, "backbone.bin" }.Where(f => File.Exists(Path.Combine(dir, f))).ToList();
+        if (existing.Count > 0)
+            throw new ArgumentException($"{dir} already holds a backbone ({string.Join(", ", existing)}); tasks trained on it would no longer " +
+                                        "match it. Choose another --out, or pass --force to replace it");
+    }
+
+    /// <summary>Refuses a task directory that is the backbone directory or inside it (their files would mix).</summary>
+    public static void CheckTaskOutput(string taskDir, string backboneDir)
+    {
+        var task = Path.TrimEndingDirectorySeparator(Path.GetFullPath(taskDir));
+        var backbone = Path.TrimEndingDirectorySeparator(Path.GetFullPath(backboneDir));
+        if (task == backbone || task.StartsWith(backbone + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"--out {taskDir} is {(task == backbone ? "the backbone directory" : $"inside the backbone directory {backboneDir}")}; " +
+                                        "a task directory holds only what the task adds and must be separate from its backbone");
+    }
 }

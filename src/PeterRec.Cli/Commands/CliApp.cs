@@ -12,6 +12,7 @@ public static class CliApp
         root.Subcommands.Add(PretrainCommand.Create());
         root.Subcommands.Add(FineTuneCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DevBrokerCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());

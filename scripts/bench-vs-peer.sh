@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Measures `peterrec bench` against the PyTorch peer (../shared/peers/peterrec_torch.py) at the same
+# Measures `peterrec bench` against the PyTorch peer (tests/peers/peterrec_torch.py) at the same
 # shapes and threads, alternating the two, and prints a markdown table of samples/s ratios.
 # Needs: apt-get install -y python3-torch libopenblas0-pthread. Usage: scripts/bench-vs-peer.sh [OUT]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/out/bench}"
-peer="${PEER:-$root/../shared/peers/peterrec_torch.py}"
+peer="${PEER:-$root/tests/peers/peterrec_torch.py}"
 threads="${THREADS:-2}"
 shape=(--items "${ITEMS:-10000}" --targets "${TARGETS:-1000}" --emb "${EMB:-64}" --batch "${BATCH:-128}" --seq "${SEQ:-50}" --threads "$threads" --steps "${STEPS:-20}")
 mkdir -p "$out"

@@ -56,16 +56,7 @@ public static partial class ModelStore
         var file = ReadBackboneFile(dir);
         var sealedJson = file.Metadata.GetValueOrDefault(ConfigKey)
             ?? throw new InvalidDataException($"{Path.Combine(dir, BackboneFile)}: no {ConfigKey} metadata");
-        BackboneConfig config;
-        try
-        {
-            config = JsonSerializer.Deserialize<BackboneConfig>(File.ReadAllBytes(path), Json) ?? throw new InvalidDataException($"{path}: empty config");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a backbone config: {e.Message}", e);
-        }
-        CheckCopy(sealedJson, JsonSerializer.Serialize(config, CompactJson), path, Path.Combine(dir, BackboneFile));
+        var config = CheckCopy<BackboneConfig>(sealedJson, path, Path.Combine(dir, BackboneFile));
         config.Validate();
         return config;
     }

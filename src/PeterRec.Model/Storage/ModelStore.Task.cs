@@ -53,16 +53,7 @@ public static partial class ModelStore
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no task here (expected {ManifestFile}, {TaskFile}, {TargetVocabFile})", path);
         var sealedJson = file.Metadata.GetValueOrDefault(ManifestKey)
             ?? throw new InvalidDataException($"{Path.Combine(taskDir, TaskFile)}: no {ManifestKey} metadata");
-        TaskManifest manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<TaskManifest>(File.ReadAllBytes(path), Json) ?? throw new InvalidDataException($"{path}: empty manifest");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a task manifest: {e.Message}", e);
-        }
-        CheckCopy(sealedJson, JsonSerializer.Serialize(manifest, CompactJson), path, Path.Combine(taskDir, TaskFile));
+        var manifest = CheckCopy<TaskManifest>(sealedJson, path, Path.Combine(taskDir, TaskFile));
         return manifest;
     }
 

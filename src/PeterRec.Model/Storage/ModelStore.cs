@@ -81,8 +81,30 @@ public static partial class ModelStore
 
     internal static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
-    /// <summary>Refuses a readable JSON copy that says something else than the sealed original, naming what differs.</summary>
-    internal static void CheckCopy(string sealedJson, string copyJson, string copyPath, string sealedPath)
+    /// <summary>
+    /// Refuses a readable JSON copy that says something else than the sealed original, naming what differs. Both sides
+    /// are compared as <typeparamref name="T"/> reads and writes them, so field order, spacing and defaults do not matter.
+    /// </summary>
+    internal static T CheckCopy<T>(string sealedJson, string copyPath, string sealedPath) where T : class
+    {
+        var copy = Parse<T>(File.ReadAllText(copyPath), copyPath);
+        CheckCopy(JsonSerializer.Serialize(Parse<T>(sealedJson, $"{sealedPath} (sealed copy)"), CompactJson), JsonSerializer.Serialize(copy, CompactJson), copyPath, sealedPath);
+        return copy;
+    }
+
+    private static T Parse<T>(string json, string what) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Json) ?? throw new InvalidDataException($"{what}: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{what}: not a valid {typeof(T).Name}: {e.Message}", e);
+        }
+    }
+
+    private static void CheckCopy(string sealedJson, string copyJson, string copyPath, string sealedPath)
     {
         var a = JsonNode.Parse(sealedJson)!.AsObject();
         var b = JsonNode.Parse(copyJson)!.AsObject();

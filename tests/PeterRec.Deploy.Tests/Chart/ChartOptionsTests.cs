@@ -11,7 +11,7 @@ public sealed class ChartOptionsTests
     public static TheoryData<string> Roles => new(OptionsSource.RoleProjects.Keys);
 
     [Fact]
-    public void SourceReaderFindsTheSectionsEachRoleBinds()
+    public void Source_reader_finds_the_sections_each_role_binds()
     {
         string Sections(string role) => string.Join(",", OptionsSource.BoundBy(role).Select(b => b.Section).Order(StringComparer.Ordinal));
         Assert.Equal("Http,Ingest,Kafka,Redis,Topics", Sections("ingest"));
@@ -20,7 +20,7 @@ public sealed class ChartOptionsTests
     }
 
     [Fact]
-    public void SourceReaderAgreesWithReflectionWhereTheAssemblyIsLoaded()
+    public void Source_reader_agrees_with_reflection_where_the_assembly_is_loaded()
     {
         var assemblies = new[] { typeof(PeterRec.Kafka.KafkaOptions).Assembly, typeof(PeterRec.Redis.RedisOptions).Assembly, typeof(PeterRec.Hosting.HttpOptions).Assembly, typeof(PeterRec.Contracts.TopicOptions).Assembly, typeof(PeterRec.Ingest.IngestOptions).Assembly };
         var checkedClasses = 0;
@@ -59,7 +59,7 @@ public sealed class ChartOptionsTests
     }
 
     [Theory, MemberData(nameof(Roles))]
-    public void RenderedEnvironmentSetsOnlyBoundOptionsWithParsableValues(string role)
+    public void Rendered_environment_sets_only_bound_options_with_parsable_values(string role)
     {
         var values = WithClusters(ChartEnv.Values());
         var bound = OptionsSource.Keys(role);
@@ -74,7 +74,7 @@ public sealed class ChartOptionsTests
     }
 
     [Fact]
-    public void ChartSetKeysAreSetInTheRoleConfigMapTemplates()
+    public void Chart_set_keys_are_set_in_the_role_config_map_templates()
     {
         foreach (var (role, keys) in ChartEnv.ChartSet)
         {
@@ -87,7 +87,7 @@ public sealed class ChartOptionsTests
     }
 
     [Theory, MemberData(nameof(Roles))]
-    public void ValuesHaveTheTypesTheCodeBinds(string role)
+    public void Values_have_the_types_the_code_binds(string role)
     {
         var values = ChartEnv.Values();
         var problems = new List<string>();
@@ -109,7 +109,7 @@ public sealed class ChartOptionsTests
     };
 
     [Theory, MemberData(nameof(Roles))]
-    public void ValuesDefaultsAreTheCodeDefaults(string role)
+    public void Values_defaults_are_the_code_defaults(string role)
     {
         var values = ChartEnv.Values();
         var drift = new List<string>();
@@ -124,7 +124,7 @@ public sealed class ChartOptionsTests
     }
 
     [Fact]
-    public void IngestOptionsBindAndValidateFromTheRenderedEnvironment()
+    public void Ingest_options_bind_and_validate_from_the_rendered_environment()
     {
         var env = ChartEnv.Render(WithClusters(ChartEnv.Values()), "ingest");
         var config = new ConfigurationBuilder().AddInMemoryCollection(env.Select(e => KeyValuePair.Create(e.ConfigKey, (string?)e.Value))).Build();

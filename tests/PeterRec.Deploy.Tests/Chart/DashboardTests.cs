@@ -15,7 +15,7 @@ public sealed partial class DashboardTests
         Dashboard.Value["panels"]!.AsArray().SelectMany(p => p!["targets"]?.AsArray() ?? []).Select(t => t!["expr"]!.GetValue<string>());
 
     [Fact]
-    public void EveryQueriedSeriesIsExportedByTheCode()
+    public void Every_queried_series_is_exported_by_the_code()
     {
         var exported = ExportedSeries();
         var unknown = Queries().SelectMany(q => SeriesName().Matches(q).Select(m => m.Value)).Distinct()
@@ -32,11 +32,11 @@ public sealed partial class DashboardTests
     [InlineData("patch version in service", "peterrec_serving_patch_version")]
     [InlineData("freshness", "peterrec_serving_freshness_seconds_bucket")]
     [InlineData("errors", "peterrec_errors_total")]
-    public void DashboardShows(string what, string series) =>
+    public void Dashboard_shows(string what, string series) =>
         Assert.True(Queries().Any(q => Regex.IsMatch(q, $@"\b{series}\b")), $"no panel queries {series} ({what})");
 
     [Fact]
-    public void ChartShipsTheDashboardAsAConfigMap()
+    public void Chart_ships_the_dashboard_as_a_config_map()
     {
         var template = File.ReadAllText(Repo.ChartFile("templates", "common", "dashboard.yaml"));
         Assert.Contains("kind: ConfigMap", template, StringComparison.Ordinal);

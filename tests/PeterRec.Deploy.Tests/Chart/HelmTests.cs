@@ -16,7 +16,7 @@ public sealed partial class HelmTests(ITestOutputHelper output)
     private static readonly string? Helm = FindOnPath("helm");
 
     [Fact]
-    public void ChartLintsAndRendersWithTheEnvironmentTheMirrorPredicts()
+    public void Chart_lints_and_renders_with_the_environment_the_mirror_predicts()
     {
         if (Helm is null)
         {

@@ -18,14 +18,14 @@ public sealed class ValuesSchemaTests
             .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}")));
 
     [Fact]
-    public void ShippedValuesValidate()
+    public void Shipped_values_validate()
     {
         var results = Evaluate(ChartEnv.Values());
         Assert.True(results.IsValid, Describe(results));
     }
 
     [Fact]
-    public void CiValuesMergedOverTheDefaultsValidate()
+    public void Ci_values_merged_over_the_defaults_validate()
     {
         var merged = Merge(ChartEnv.Values(), Yaml.LoadFile(Repo.ChartFile("ci", "test-values.yaml"))!);
         var results = Evaluate(merged);
@@ -48,7 +48,7 @@ public sealed class ValuesSchemaTests
     };
 
     [Theory, MemberData(nameof(BadValues))]
-    public void SchemaRejects(string what, string overlay)
+    public void Schema_rejects(string what, string overlay)
     {
         var results = Evaluate(Merge(ChartEnv.Values(), JsonNode.Parse(overlay)!));
         Assert.False(results.IsValid, $"accepted: {what}");
@@ -57,7 +57,7 @@ public sealed class ValuesSchemaTests
     /// <summary>Strict means strict: every object the schema describes property by property closes the rest,
     /// except the dependency charts' values, which belong to those charts.</summary>
     [Fact]
-    public void EveryDescribedObjectForbidsUnknownKeys()
+    public void Every_described_object_forbids_unknown_keys()
     {
         var schema = JsonNode.Parse(File.ReadAllText(Repo.ChartFile("values.schema.json")))!;
         var open = new List<string>();
@@ -81,7 +81,7 @@ public sealed class ValuesSchemaTests
 
     /// <summary>The schema's option sections list exactly the values' keys, with the JSON type of the bound C# type.</summary>
     [Theory, MemberData(nameof(ChartOptionsTests.Roles), MemberType = typeof(ChartOptionsTests))]
-    public void SchemaOptionSectionsMatchTheBoundTypes(string role)
+    public void Schema_option_sections_match_the_bound_types(string role)
     {
         var schema = JsonNode.Parse(File.ReadAllText(Repo.ChartFile("values.schema.json")))!;
         var (own, valuesKey) = ChartEnv.RoleSections[role];

@@ -8,7 +8,7 @@ public sealed record RecItem(string Id, float Score);
 /// <summary>
 /// Value of <c>&lt;prefix&gt;:{u:&lt;user&gt;}:recs:&lt;task&gt;</c>:
 /// <c>{"user","task","version","step","click_ts","ts","items":[{"id","score"}...]}</c>, best first; ts = when written,
-/// click_ts = the newest click covered (both unix ms); version = the patch that scored it.
+/// click_ts = the newest click covered (both unix ms); version = the published version that scored it.
 /// </summary>
 public sealed record RecsValue(string User, string Task, long Version, long Step, long ClickTs, long Ts, IReadOnlyList<RecItem> Items)
 {

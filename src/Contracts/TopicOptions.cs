@@ -20,7 +20,7 @@ public sealed class TopicOptions
     /// <summary>key = user, value = <see cref="ChangedUser"/> JSON, written by Ingest after a window update.</summary>
     [Required] public string ChangedUsers { get; set; } = "peterrec.changed-users";
 
-    /// <summary>key = task, value = a patch announcement (written by the Trainer).</summary>
+    /// <summary>key = task, value = <see cref="VersionAnnouncement"/> JSON (written by the Trainer when it publishes a version).</summary>
     [Required] public string Patches { get; set; } = "peterrec.patches";
 
     /// <summary>key = original key, value = original bytes, headers <see cref="DeadLetters"/>.</summary>

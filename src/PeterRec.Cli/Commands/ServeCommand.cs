@@ -16,7 +16,7 @@ public static class ServeCommand
         o.Add(new Option<string?>("--device") { Description = "auto, cpu or cuda (Serving:Device)" }, "Serving:Device");
         o.Add(new Option<int?>("--threads") { Description = "libtorch threads, 0 = default (Serving:Threads)" }, "Serving:Threads");
         o.Add(new Option<int?>("--recs-ttl") { Description = "Seconds until written recommendations expire, 0 = never (Redis:RecsTtlSeconds)" }, "Redis:RecsTtlSeconds");
-        var cmd = new Command("serve", "Run the Serving role: score changed users with each task's current patch, write recommendations to Redis");
+        var cmd = new Command("serve", "Run the Serving role: score changed users with each task's current published version, write recommendations to Redis");
         o.AddTo(cmd);
         cmd.SetAction(async (parseResult, ct) => await RoleRunner.RunAsync(ServingHost.Build([], o.Overrides(parseResult)), ct));
         return cmd;

@@ -3,7 +3,7 @@ using PeterRec.Trainer.Hosting;
 
 namespace PeterRec.Cli.Commands;
 
-/// <summary><c>peterrec train</c>: the Trainer role (task events + click windows -> online patch training -> patch versions).</summary>
+/// <summary><c>peterrec train</c>: the Trainer role (task events + click windows -> online training of model patches and head -> published versions).</summary>
 public static class TrainCommand
 {
     public static Command Create()
@@ -21,7 +21,7 @@ public static class TrainCommand
         o.Add(new Option<double?>("--publish-every-seconds") { Description = "... or every T seconds (Trainer:PublishEverySeconds)" }, "Trainer:PublishEverySeconds");
         o.Add(new Option<string?>("--device") { Description = "auto, cpu or cuda (Trainer:Device)" }, "Trainer:Device");
         o.Add(new Option<int?>("--threads") { Description = "libtorch threads, 0 = default (Trainer:Threads)" }, "Trainer:Threads");
-        var cmd = new Command("train", "Run the Trainer role: fine-tune a task's patch and head online from target-task events, publish patch versions");
+        var cmd = new Command("train", "Run the Trainer role: fine-tune a task's model patches and head online from target-task events, publish patch versions");
         o.AddTo(cmd);
         cmd.SetAction(async (parseResult, ct) => await RoleRunner.RunAsync(TrainerHost.Build([], o.Overrides(parseResult)), ct));
         return cmd;

@@ -8,7 +8,7 @@ public class EventParsingTests
     private static ParseResult<ClickEvent> Click(string json) => ClickEvent.Parse(Encoding.UTF8.GetBytes(json));
 
     [Fact]
-    public void ValidClickRoundTripsThroughJson()
+    public void Valid_click_round_trips_through_json()
     {
         var click = new ClickEvent("u{1}", "item:7", 1_700_000_000_123);
         Assert.Equal("""{"user":"u{1}","item":"item:7","ts":1700000000123}""", Encoding.UTF8.GetString(click.ToJson()));
@@ -16,7 +16,7 @@ public class EventParsingTests
     }
 
     [Fact]
-    public void UnknownFieldsAreIgnoredForForwardCompatibility() =>
+    public void Unknown_fields_are_ignored_for_forward_compatibility() =>
         Assert.True(Click("""{"user":"u","extra":{"a":[1,2]},"item":"i","ts":1700000000000}""").IsValid);
 
     [Theory]
@@ -35,7 +35,7 @@ public class EventParsingTests
     [InlineData("""{"user":"u\nv","item":"i","ts":1700000000000}""", DeadLetterReason.InvalidString)]
     [InlineData("""{"user":"u","item":"i","ts":1700000000}""", DeadLetterReason.TimestampOutOfRange)]
     [InlineData("""{"user":"u","item":"i","ts":1700000000000000}""", DeadLetterReason.TimestampOutOfRange)]
-    public void BadClicksAreRejectedWithTheirReason(string json, DeadLetterReason expected)
+    public void Bad_clicks_are_rejected_with_their_reason(string json, DeadLetterReason expected)
     {
         var result = Click(json);
         Assert.False(result.IsValid);
@@ -44,7 +44,7 @@ public class EventParsingTests
     }
 
     [Fact]
-    public void OverlongIdsAreRejected()
+    public void Overlong_ids_are_rejected()
     {
         var ok = new string('x', EventLimits.MaxIdLength);
         Assert.True(Click($$"""{"user":"{{ok}}","item":"i","ts":1700000000000}""").IsValid);
@@ -53,11 +53,11 @@ public class EventParsingTests
     }
 
     [Fact]
-    public void InvalidUtf8IsMalformed() =>
+    public void Invalid_utf8_is_malformed() =>
         Assert.Equal(DeadLetterReason.MalformedJson, ClickEvent.Parse([.. "{\"user\":\""u8, 0xC3, 0x28, .. "\",\"item\":\"i\",\"ts\":1700000000000}"u8]).Reason);
 
     [Fact]
-    public void TaskEventAndChangedUserParseStrictlyToo()
+    public void Task_event_and_changed_user_parse_strictly_too()
     {
         var task = new TaskEvent("u", "rec", "i9", 1_700_000_000_000);
         Assert.Equal(task, TaskEvent.Parse(task.ToJson()).Value);

@@ -14,7 +14,7 @@ public class KafkaOptionsTests
     }
 
     [Fact]
-    public void ExactlyOneBootstrapSourceIsRequired()
+    public void Exactly_one_bootstrap_source_is_required()
     {
         Assert.Empty(Validate(new KafkaOptions { BootstrapServers = "h:9092" }));
         Assert.Empty(Validate(new KafkaOptions { BootstrapFile = "/tmp/bs" }));
@@ -23,7 +23,7 @@ public class KafkaOptionsTests
     }
 
     [Fact]
-    public void SaslWithoutCredentialsRefusesToStart()
+    public void Sasl_without_credentials_refuses_to_start()
     {
         var o = new KafkaOptions { BootstrapServers = "h:9093", SecurityProtocol = SecurityProtocol.SaslSsl, SaslMechanism = SaslMechanism.ScramSha512 };
         Assert.Contains(Validate(o), r => r.ErrorMessage!.Contains("SaslPassword"));
@@ -33,7 +33,7 @@ public class KafkaOptionsTests
     }
 
     [Fact]
-    public void SecretsNeverAppearInToString()
+    public void Secrets_never_appear_in_to_string()
     {
         var text = new KafkaOptions { BootstrapServers = "h", SaslUsername = "svc", SaslPassword = "s3cret" }.ToString();
         Assert.DoesNotContain("s3cret", text);
@@ -41,7 +41,7 @@ public class KafkaOptionsTests
     }
 
     [Fact]
-    public void ConsumerConfigStoresOffsetsOnlyExplicitly()
+    public void Consumer_config_stores_offsets_only_explicitly()
     {
         var factory = new KafkaClientConfigs(Microsoft.Extensions.Options.Options.Create(new KafkaOptions { BootstrapServers = "h:1" }));
         var consumer = factory.CreateConsumerConfig("g");

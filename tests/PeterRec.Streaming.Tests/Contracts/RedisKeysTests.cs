@@ -8,7 +8,7 @@ public class RedisKeysTests
     private readonly RedisKeys _keys = new("peterrec");
 
     [Fact]
-    public void LayoutUsesHashTagsPerUserAndTask()
+    public void Layout_uses_hash_tags_per_user_and_task()
     {
         Assert.Equal("peterrec:{u:alice}:window", (string)_keys.Window("alice")!);
         Assert.Equal("peterrec:{u:alice}:recs:rec", (string)_keys.Recs("alice", "rec")!);
@@ -22,7 +22,7 @@ public class RedisKeysTests
     [InlineData("{x}", "%7Bx%7D")]
     [InlineData("100%", "100%25")]
     [InlineData("a:b c", "a:b c")]
-    public void BracesAndPercentInIdsAreEscapedSoTheHashTagCannotMove(string user, string escaped)
+    public void Braces_and_percent_in_ids_are_escaped_so_the_hash_tag_cannot_move(string user, string escaped)
     {
         var key = (string)_keys.Window(user)!;
         Assert.Equal($"peterrec:{{u:{escaped}}}:window", key);
@@ -35,10 +35,10 @@ public class RedisKeysTests
     [Theory]
     [InlineData("")]
     [InlineData("a\nb")]
-    public void InvalidIdsAreRefused(string user) => Assert.Throws<ArgumentException>(() => _keys.Window(user));
+    public void Invalid_ids_are_refused(string user) => Assert.Throws<ArgumentException>(() => _keys.Window(user));
 
     [Fact]
-    public void WindowEntriesKeepColonsInItems()
+    public void Window_entries_keep_colons_in_items()
     {
         var entry = new WindowEntry("shop:42:red", 1_700_000_000_000);
         Assert.Equal("1700000000000:shop:42:red", entry.Encode());

@@ -30,7 +30,7 @@ public class IngestDeliveryTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ReplayingTheSameOffsetsNeverDuplicatesAWindowEntry()
+    public async Task Replaying_the_same_offsets_never_duplicates_a_window_entry()
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
@@ -46,7 +46,7 @@ public class IngestDeliveryTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ARestartResumesFromCommittedOffsetsWithNothingLostOrDuplicated()
+    public async Task A_restart_resumes_from_committed_offsets_with_nothing_lost_or_duplicated()
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
@@ -64,7 +64,7 @@ public class IngestDeliveryTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ABatchWhoseAnnouncementFailsAfterTheRedisWriteIsRetriedWithoutDuplicates()
+    public async Task A_batch_whose_announcement_fails_after_the_redis_write_is_retried_without_duplicates()
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
@@ -96,7 +96,7 @@ public class IngestDeliveryTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task MalformedRecordsGoToTheDeadLetterTopicWithTheirReasonAndTheStreamGoesOn()
+    public async Task Malformed_records_go_to_the_dead_letter_topic_with_their_reason_and_the_stream_goes_on()
     {
         using var kafka = new TestKafka(partitions: 1);
         var prefix = RedisFixture.UniquePrefix();
@@ -121,7 +121,7 @@ public class IngestDeliveryTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task ChangedUsersAreAnnouncedOnlyAfterTheirWindowIsWritten()
+    public async Task Changed_users_are_announced_only_after_their_window_is_written()
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();

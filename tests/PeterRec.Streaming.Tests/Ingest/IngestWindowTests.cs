@@ -14,7 +14,7 @@ public class IngestWindowTests(RedisFixture redis)
     private static string[] Items(IReadOnlyList<WindowEntry> window) => [.. window.Select(e => e.Item)];
 
     [Fact]
-    public async Task ClicksBecomeWindowsOfTheLastNInEventTimeOrder()
+    public async Task Clicks_become_windows_of_the_last_n_in_event_time_order()
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
@@ -32,7 +32,7 @@ public class IngestWindowTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task OutOfOrderClicksAreSortedInAndClicksOlderThanAFullWindowAreDropped()
+    public async Task Out_of_order_clicks_are_sorted_in_and_clicks_older_than_a_full_window_are_dropped()
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
@@ -51,7 +51,7 @@ public class IngestWindowTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task UsersWithBracesInTheirIdsGetTheirOwnWindow()
+    public async Task Users_with_braces_in_their_ids_get_their_own_window()
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();

@@ -17,7 +17,7 @@ public class KafkaConsumeLoopTests
     }
 
     [Fact]
-    public async Task AFailedBatchIsConsumedAgainAndOnlyThenCommitted()
+    public async Task A_failed_batch_is_consumed_again_and_only_then_committed()
     {
         using var kafka = new TestKafka();
         kafka.Cluster.CreateTopic("in", 2);
@@ -54,7 +54,7 @@ public class KafkaConsumeLoopTests
     }
 
     [Fact]
-    public void TheLoopRefusesAutomaticOffsetStoring()
+    public void The_loop_refuses_automatic_offset_storing()
     {
         using var kafka = new TestKafka();
         var config = new ConsumerConfig { BootstrapServers = kafka.Bootstrap, GroupId = "g" };

@@ -132,7 +132,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
     }
 
     [Fact]
-    public async Task Serving_writes_recs_for_changed_users_follows_a_patch_swap_and_keeps_the_last_good_patch_over_a_corrupt_one()
+    public async Task Serving_writes_recs_for_changed_users_follows_a_version_swap_and_keeps_the_last_good_version_over_a_corrupt_one()
     {
         var rec = OnlineLearner.Create(new LearnerSettings { Task = "rec", MaxTargets = 40, Device = "cpu", LearningRate = 3e-2 }, _backbone.Dir);
         var cls = OnlineLearner.Create(new LearnerSettings { Task = "cls", Kind = "cls", MaxTargets = 3, Classes = ["a", "b", "c"], Device = "cpu" }, _backbone.Dir);

@@ -24,7 +24,7 @@ public sealed class ServingBackboneTests : IDisposable
         [serving.EncodeSource(["s1", "s2", "s3"]), serving.EncodeSource(["s40", "unknown-item", "s7"]), serving.EncodeSource(["s9"])];
 
     [Fact]
-    public void Shared_backbone_with_a_patch_scores_exactly_like_the_trained_task_model()
+    public void Shared_backbone_with_a_published_version_scores_exactly_like_the_trained_task_model()
     {
         using var learner = Trained("rec", 20, 1);
         using var serving = new ServingBackbone(_backbone.Dir, 0, "cpu");
@@ -65,7 +65,7 @@ public sealed class ServingBackboneTests : IDisposable
     }
 
     [Fact]
-    public void Truncated_corrupt_or_misshapen_patches_are_refused_with_a_reason()
+    public void Truncated_corrupt_or_misshapen_versions_are_refused_with_a_reason()
     {
         using var serving = new ServingBackbone(_backbone.Dir, 0, "cpu");
         using var learner = Trained("rec", 20, 1);

@@ -26,7 +26,7 @@ public sealed class TrainerGuardTests : IDisposable
     }
 
     [Fact]
-    public void A_micro_batch_with_a_nan_loss_is_skipped_and_leaves_the_patch_finite_and_untouched()
+    public void A_micro_batch_with_a_nan_loss_is_skipped_and_leaves_the_task_weights_finite_and_untouched()
     {
         using var learner = OnlineLearner.Create(Rec(), _backbone.Dir);
         var stream = new SyntheticTaskStream(10);
@@ -84,7 +84,7 @@ public sealed class TrainerGuardTests : IDisposable
     }
 
     [Fact]
-    public void The_gate_publishes_an_improving_patch_and_withholds_one_worse_on_the_held_back_slice()
+    public void The_gate_publishes_an_improving_version_and_withholds_one_worse_on_the_held_back_slice()
     {
         using var learner = OnlineLearner.Create(Rec(holdoutEvery: 4), _backbone.Dir);
         var stream = new SyntheticTaskStream(10);

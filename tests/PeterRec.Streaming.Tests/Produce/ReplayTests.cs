@@ -13,7 +13,7 @@ public class ReplayTests
     }
 
     [Fact]
-    public void FineTuneRowsBecomeClicksThenTargetLabelsWithIncreasingTimestamps()
+    public void Fine_tune_rows_become_clicks_then_target_labels_with_increasing_timestamps()
     {
         var path = WriteCsv("1,2,3,,9\n\n4,5,,7,8\n");
         try
@@ -37,7 +37,7 @@ public class ReplayTests
     [InlineData("1,2,3,,9\n1,2,3\n", ":2: expected an empty field")]
     [InlineData("1,2,,9\n1,,2,,9\n", ":2: field 4 is empty")]
     [InlineData(",9\n", ":1: no source items")]
-    public void BadLinesNameFileLineAndField(string content, string expected)
+    public void Bad_lines_name_file_line_and_field(string content, string expected)
     {
         var path = WriteCsv(content);
         try
@@ -52,7 +52,7 @@ public class ReplayTests
     }
 
     [Fact]
-    public void SyntheticTrafficIsDeterministicPerSeed()
+    public void Synthetic_traffic_is_deterministic_per_seed()
     {
         var a = SyntheticReplay.Generate(50, 100, 10, "rec", "u", 1_700_000_000_000, seed: 7).ToList();
         var b = SyntheticReplay.Generate(50, 100, 10, "rec", "u", 1_700_000_000_000, seed: 7).ToList();
@@ -62,7 +62,7 @@ public class ReplayTests
     }
 
     [Fact]
-    public void TheTokenBucketHoldsTheRate()
+    public void The_token_bucket_holds_the_rate()
     {
         var bucket = new TokenBucket(500);
         var clock = Stopwatch.StartNew();

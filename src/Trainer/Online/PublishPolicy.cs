@@ -42,8 +42,9 @@ public sealed class PublishPolicy(OnlineLearner learner, PublishRules rules, Tim
     /// After a batch was trained: raises the version when one is due and the gate lets it through. Returns the gate's
     /// verdict when one was taken (null when nothing was due), so the caller can count and log a withheld candidate.
     /// </summary>
+    /// <remarks>Nothing is raised while a version is pending: a failed publish is retried before anything new is versioned.</remarks>
     public PublishVerdict? AfterBatch() =>
-        learner.Step > _stepAtVersion && (learner.Step - _stepAtVersion >= rules.EverySteps || SecondsSince >= rules.EverySeconds)
+        !HasPending && learner.Step > _stepAtVersion && (learner.Step - _stepAtVersion >= rules.EverySteps || SecondsSince >= rules.EverySeconds)
             ? Gate() : null;
 
     /// <summary>On an idle tick (no batch): only the time rule applies, so the last steps of a quiet stream are published too.</summary>

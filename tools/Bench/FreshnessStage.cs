@@ -1,3 +1,4 @@
+using PeterRec.Model.Storage;
 using PeterRec.Orchestration;
 
 namespace PeterRec.Bench;
@@ -15,7 +16,7 @@ internal static class FreshnessStage
         {
             WorkDir = ".peterrec/bench-freshness", Rate = rate, Redis = redis, StreamUsers = streamUsers,
             // The backbone of `peterrec run` if there is one (pretraining is not what this stage measures).
-            Backbone = backbone ?? (File.Exists(".peterrec/run/backbone/config.json") ? ".peterrec/run/backbone" : null),
+            Backbone = backbone ?? (File.Exists(Path.Combine(".peterrec/run/backbone", ModelStore.BackboneFile)) ? ".peterrec/run/backbone" : null),
             KeyPrefix = $"benchfresh{Guid.NewGuid():N}"[..20],
         };
         var problems = settings.Validate().ToList();

@@ -1,6 +1,7 @@
 using PeterRec.DevBroker;
 using System.Diagnostics;
 using PeterRec.Model.Data;
+using PeterRec.Model.Storage;
 
 namespace PeterRec.Orchestration;
 
@@ -131,7 +132,7 @@ public sealed class RunStack : IAsyncDisposable
         var pretrainData = Path.Combine(dataDir, "pretrain.csv");
         if (!File.Exists(pretrainData))
             throw new InvalidOperationException($"no backbone given and no {pretrainData} to pretrain one on; pass --backbone or drop --data");
-        if (!_s.Fresh && File.Exists(Path.Combine(Backbone, "config.json")))
+        if (!_s.Fresh && File.Exists(Path.Combine(Backbone, ModelStore.BackboneFile)))
         {
             _log($"reusing the backbone in {Backbone} (--fresh to pretrain again)");
             return;

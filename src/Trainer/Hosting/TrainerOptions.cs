@@ -8,7 +8,7 @@ public sealed class TrainerOptions : IValidatableObject
 {
     public const string Section = "Trainer";
 
-    /// <summary>(path) Pretrained backbone directory (config.json, backbone.bin, source_vocab.txt); loaded frozen.</summary>
+    /// <summary>(path) Pretrained backbone directory (backbone.safetensors, config.json, source_vocab.txt); loaded frozen.</summary>
     [Required] public string BackboneDir { get; set; } = "";
 
     /// <summary>(string) The task this trainer learns; events of other tasks are skipped.</summary>

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using PeterRec.Contracts;
 using PeterRec.DevBroker;
+using PeterRec.Kafka;
 
 namespace PeterRec.Streaming.Tests.Infrastructure;
 
@@ -11,10 +12,10 @@ public sealed class TestKafka : IDisposable
     {
         Cluster = new MockKafkaCluster();
         foreach (var topic in Topics.All) Cluster.CreateTopic(topic, partitions);
-        Producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        Producer = KafkaClientFactory.Instance.CreateProducer(new ProducerConfig
         {
             BootstrapServers = Cluster.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 2,
-        }).Build();
+        });
     }
 
     public MockKafkaCluster Cluster { get; }
@@ -38,11 +39,11 @@ public sealed class TestKafka : IDisposable
     public List<ConsumeResult<string, byte[]>> ReadTopic(string topic, int count, TimeSpan? timeout = null,
         Action<ConsumeResult<string, byte[]>>? onRecord = null)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        using var consumer = KafkaClientFactory.Instance.CreateReader(new ConsumerConfig
         {
             BootstrapServers = Bootstrap, GroupId = $"reader-{Guid.NewGuid():N}", GroupProtocol = GroupProtocol.Consumer,
             AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false,
-        }).Build();
+        });
         consumer.Subscribe(topic);
         var results = new List<ConsumeResult<string, byte[]>>();
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));

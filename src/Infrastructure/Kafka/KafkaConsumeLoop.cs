@@ -16,6 +16,8 @@ namespace PeterRec.Kafka;
 /// Revocation flushes the pending batch (its partitions are still ours during the callback); a lost partition's
 /// pending records are dropped, since another member already owns them.
 /// The handler receives a private copy of the batch and runs on the consume thread, so it may block.
+/// The consumer comes from an <see cref="IKafkaClientFactory"/>, so the contract is pinned both over real TCP and
+/// against an in-memory fake (tests: <c>FakeBrokerConsumeLoopTests</c>).
 /// </remarks>
 public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
 {

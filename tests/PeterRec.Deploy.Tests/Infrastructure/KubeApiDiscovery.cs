@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace PeterRec.Deploy.Tests.Infrastructure;
+
+/// <summary>
+/// An empty Kubernetes API server as far as client-side dry runs need one. <c>kubectl apply --dry-run=client</c> and
+/// <c>helm install --dry-run=client</c> cannot run without a server: they read <c>/version</c> and the discovery
+/// documents to map each object's apiVersion/kind to a resource, then GET each object to see whether it exists.
+/// This answers exactly that: the API groups a Kubernetes 1.25 cluster with the Prometheus Operator's CRDs serves
+/// (for the kinds a chart like ours uses), and 404 for every object. The parsing, mapping and rendering are the real
+/// tools'; an apiVersion a 1.25 cluster no longer serves (autoscaling/v2beta2, policy/v1beta1) fails as it would there.
+/// Anything that would write is refused.
+/// </summary>
+internal sealed class KubeApiDiscovery : IDisposable
+{
+    /// <summary>groupVersion -> (resource, kind, namespaced).</summary>
+    private static readonly Dictionary<string, (string Resource, string Kind, bool Namespaced)[]> Served = new(StringComparer.Ordinal)
+    {
+        ["v1"] =
+        [
+            ("configmaps", "ConfigMap", true), ("secrets", "Secret", true), ("services", "Service", true),
+            ("serviceaccounts", "ServiceAccount", true), ("persistentvolumeclaims", "PersistentVolumeClaim", true),
+            ("pods", "Pod", true), ("namespaces", "Namespace", false),
+        ],
+        ["apps/v1"] = [("deployments", "Deployment", true), ("statefulsets", "StatefulSet", true), ("daemonsets", "DaemonSet", true)],
+        ["batch/v1"] = [("jobs", "Job", true), ("cronjobs", "CronJob", true)],
+        ["autoscaling/v2"] = [("horizontalpodautoscalers", "HorizontalPodAutoscaler", true)],
+        ["autoscaling/v1"] = [("horizontalpodautoscalers", "HorizontalPodAutoscaler", true)],
+        ["policy/v1"] = [("poddisruptionbudgets", "PodDisruptionBudget", true)],
+        ["networking.k8s.io/v1"] = [("networkpolicies", "NetworkPolicy", true), ("ingresses", "Ingress", true)],
+        ["rbac.authorization.k8s.io/v1"] = [("roles", "Role", true), ("rolebindings", "RoleBinding", true)],
+        ["scheduling.k8s.io/v1"] = [("priorityclasses", "PriorityClass", false)],
+        ["monitoring.coreos.com/v1"] = [("servicemonitors", "ServiceMonitor", true), ("prometheusrules", "PrometheusRule", true), ("podmonitors", "PodMonitor", true)],
+    };
+
+    private readonly HttpListener _listener;
+    private readonly Task _loop;
+    private readonly string _gitVersion;
+    private readonly List<string> _requests = [];
+
+    public KubeApiDiscovery(string gitVersion = "v1.25.16")
+    {
+        _gitVersion = gitVersion;
+        (_listener, Url) = Listen();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    /// <summary>For <c>kubectl --server</c> / <c>helm --kube-apiserver</c>.</summary>
+    public string Url { get; }
+
+    /// <summary>"GET /path" of every request so far.</summary>
+    public IReadOnlyList<string> Requests { get { lock (_requests) return [.. _requests]; } }
+
+    private static (HttpListener, string) Listen()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var url = $"http://127.0.0.1:{port}/";
+            var listener = new HttpListener();
+            listener.Prefixes.Add(url);
+            try
+            {
+                listener.Start();
+                return (listener, url.TrimEnd('/'));
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close(); // the port was taken in between; take another
+            }
+        }
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext ctx;
+            try { ctx = await _listener.GetContextAsync(); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            var path = ctx.Request.Url!.AbsolutePath;
+            lock (_requests) _requests.Add($"{ctx.Request.HttpMethod} {path}");
+            var (status, body) = ctx.Request.HttpMethod == "GET"
+                ? Answer(path)
+                : (405, Status(405, "MethodNotAllowed", "this discovery-only API server refuses writes"));
+            var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+            ctx.Response.StatusCode = status;
+            ctx.Response.ContentType = "application/json";
+            ctx.Response.ContentLength64 = bytes.Length;
+            await ctx.Response.OutputStream.WriteAsync(bytes);
+            ctx.Response.Close();
+        }
+    }
+
+    private (int, JsonNode) Answer(string path)
+    {
+        if (path == "/version")
+        {
+            var parts = _gitVersion.TrimStart('v').Split('.');
+            return (200, new JsonObject { ["major"] = parts[0], ["minor"] = parts[1], ["gitVersion"] = _gitVersion, ["platform"] = "linux/amd64" });
+        }
+        if (path == "/api") return (200, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1") });
+        if (path == "/apis")
+        {
+            var groups = new JsonArray();
+            foreach (var group in Served.Keys.Where(gv => gv.Contains('/')).GroupBy(gv => gv.Split('/')[0]))
+            {
+                var versions = group.Select(gv => (JsonNode)new JsonObject { ["groupVersion"] = gv, ["version"] = gv.Split('/')[1] }).ToArray();
+                groups.Add(new JsonObject { ["name"] = group.Key, ["versions"] = new JsonArray(versions), ["preferredVersion"] = versions[0].DeepClone() });
+            }
+            return (200, new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = groups });
+        }
+        var gv = path.StartsWith("/api/", StringComparison.Ordinal) ? path["/api/".Length..] : path.StartsWith("/apis/", StringComparison.Ordinal) ? path["/apis/".Length..] : null;
+        if (gv is not null && Served.TryGetValue(gv, out var resources))
+        {
+            var list = new JsonArray(resources.Select(r => (JsonNode)new JsonObject
+            {
+                ["name"] = r.Resource, ["singularName"] = r.Kind.ToLowerInvariant(), ["namespaced"] = r.Namespaced, ["kind"] = r.Kind,
+                ["verbs"] = new JsonArray("create", "delete", "get", "list", "patch", "update", "watch"),
+            }).ToArray());
+            return (200, new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = gv, ["resources"] = list });
+        }
+        return (404, Status(404, "NotFound", $"{path} not found"));
+    }
+
+    private static JsonObject Status(int code, string reason, string message) => new()
+    {
+        ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["reason"] = reason, ["code"] = code, ["message"] = message,
+    };
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+    }
+}

@@ -117,6 +117,7 @@ internal sealed class KubeApiDiscovery : IDisposable
             return (200, new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = groups });
         }
         var gv = path.StartsWith("/api/", StringComparison.Ordinal) ? path["/api/".Length..] : path.StartsWith("/apis/", StringComparison.Ordinal) ? path["/apis/".Length..] : null;
+        if (gv is not null && Collection(gv) is { } empty) return (200, empty);
         if (gv is not null && Served.TryGetValue(gv, out var resources))
         {
             var list = new JsonArray(resources.Select(r => (JsonNode)new JsonObject
@@ -127,6 +128,27 @@ internal sealed class KubeApiDiscovery : IDisposable
             return (200, new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = gv, ["resources"] = list });
         }
         return (404, Status(404, "NotFound", $"{path} not found"));
+    }
+
+    /// <summary>
+    /// A collection of a served resource (.../namespaces/NS/RESOURCE or .../RESOURCE): empty, as in a cluster where
+    /// nothing exists yet (helm lists its release Secrets this way). A single object is not found (404).
+    /// </summary>
+    private static JsonObject? Collection(string groupVersionAndRest)
+    {
+        foreach (var (groupVersion, resources) in Served)
+        {
+            if (!groupVersionAndRest.StartsWith(groupVersion + "/", StringComparison.Ordinal)) continue;
+            var rest = groupVersionAndRest[(groupVersion.Length + 1)..].Split('/');
+            var resource = rest is ["namespaces", _, var r] ? r : rest is [var r2] ? r2 : null;
+            var match = resources.FirstOrDefault(x => x.Resource == resource);
+            if (match.Kind is null) continue;
+            return new JsonObject
+            {
+                ["kind"] = match.Kind + "List", ["apiVersion"] = groupVersion, ["metadata"] = new JsonObject { ["resourceVersion"] = "1" }, ["items"] = new JsonArray(),
+            };
+        }
+        return null;
     }
 
     private static JsonObject Status(int code, string reason, string message) => new()

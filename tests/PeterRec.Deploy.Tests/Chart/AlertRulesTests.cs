@@ -110,9 +110,11 @@ public sealed partial class AlertRulesTests(ITestOutputHelper output)
     /// <summary>The rendered PrometheusRule's groups, as a rules file, pass <c>promtool check rules</c>.</summary>
     private void PromtoolChecks(JsonObject prometheusRule)
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("peterrec-rules-").FullName, "rendered.rules.json");
+        var dir = Directory.CreateTempSubdirectory("peterrec-rules-").FullName;
+        var file = Path.Combine(dir, "rendered.rules.json");
         File.WriteAllText(file, new JsonObject { ["groups"] = prometheusRule["spec"]!["groups"]!.DeepClone() }.ToJsonString());
         var result = Cli.Run(Tools.Promtool, ["check", "rules", file]);
+        Directory.Delete(dir, recursive: true);
         Assert.True(result.ExitCode == 0, $"promtool check rules on the rendered PrometheusRule:\n{result.Stdout}\n{result.Stderr}");
         output.WriteLine(result.Stdout.Trim());
     }

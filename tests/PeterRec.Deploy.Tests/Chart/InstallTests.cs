@@ -23,6 +23,7 @@ public sealed class InstallTests(ITestOutputHelper output)
     public void InstallsFromACleanCopyOfTheRepository()
     {
         var chart = CleanCopy();
+        using var cleanup = new TempDir(Path.GetDirectoryName(chart)!);
         using var api = new KubeApiDiscovery();
         var result = Install(api, chart, "-f", Path.Combine(chart, "ci", "minimal-values.yaml")).EnsureSuccess();
         Assert.Contains("STATUS: pending-install", result.Stdout, StringComparison.Ordinal);
@@ -95,5 +96,10 @@ public sealed class InstallTests(ITestOutputHelper output)
             File.Copy(Path.Combine(Repo.Root, file), target);
         }
         return copy;
+    }
+
+    private sealed class TempDir(string path) : IDisposable
+    {
+        public void Dispose() => Directory.Delete(path, recursive: true);
     }
 }

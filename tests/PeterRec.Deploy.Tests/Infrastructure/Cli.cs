@@ -17,7 +17,11 @@ internal static class Cli
     /// empty home so that nothing on the machine (a real cluster's kubeconfig above all) is read or changed.
     /// </summary>
     private static readonly Lazy<string> PrivateHome = new(() =>
-        Directory.CreateTempSubdirectory("peterrec-deploy-tests-home-").FullName);
+    {
+        var home = Directory.CreateTempSubdirectory("peterrec-deploy-tests-home-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(home, recursive: true); } catch (IOException) { } };
+        return home;
+    });
 
     public static CliResult Run(string exe, IEnumerable<string> args, string? stdin = null, string? workDir = null,
         TimeSpan? timeout = null)

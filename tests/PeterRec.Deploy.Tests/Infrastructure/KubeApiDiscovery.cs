@@ -36,7 +36,8 @@ internal sealed class KubeApiDiscovery : IDisposable
         ["monitoring.coreos.com/v1"] = [("servicemonitors", "ServiceMonitor", true), ("prometheusrules", "PrometheusRule", true), ("podmonitors", "PodMonitor", true)],
     };
 
-    private readonly HttpListener _listener;
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly string _gitVersion;
     private readonly List<string> _requests = [];
@@ -44,8 +45,10 @@ internal sealed class KubeApiDiscovery : IDisposable
     public KubeApiDiscovery(string gitVersion = "v1.25.16")
     {
         _gitVersion = gitVersion;
-        (_listener, Url) = Listen();
-        _loop = Task.Run(ServeAsync);
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Url = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+        _loop = Task.Run(AcceptAsync);
     }
 
     /// <summary>For <c>kubectl --server</c> / <c>helm --kube-apiserver</c>.</summary>
@@ -54,48 +57,45 @@ internal sealed class KubeApiDiscovery : IDisposable
     /// <summary>"GET /path" of every request so far.</summary>
     public IReadOnlyList<string> Requests { get { lock (_requests) return [.. _requests]; } }
 
-    private static (HttpListener, string) Listen()
+    private async Task AcceptAsync()
     {
-        for (var attempt = 0; ; attempt++)
+        var connections = new List<Task>();
+        try
         {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var url = $"http://127.0.0.1:{port}/";
-            var listener = new HttpListener();
-            listener.Prefixes.Add(url);
-            try
-            {
-                listener.Start();
-                return (listener, url.TrimEnd('/'));
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                listener.Close(); // the port was taken in between; take another
-            }
+            while (true) connections.Add(ServeAsync(await _listener.AcceptTcpClientAsync(_stop.Token)));
         }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { }
+        await Task.WhenAll(connections);
     }
 
-    private async Task ServeAsync()
+    /// <summary>HTTP/1.1 with keep-alive: the Go clients reuse a connection for discovery, then the object GETs.</summary>
+    private async Task ServeAsync(TcpClient client)
     {
-        while (_listener.IsListening)
+        using var _ = client;
+        try
         {
-            HttpListenerContext ctx;
-            try { ctx = await _listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            var path = ctx.Request.Url!.AbsolutePath;
-            lock (_requests) _requests.Add($"{ctx.Request.HttpMethod} {path}");
-            var (status, body) = ctx.Request.HttpMethod == "GET"
-                ? Answer(path)
-                : (405, Status(405, "MethodNotAllowed", "this discovery-only API server refuses writes"));
-            var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-            ctx.Response.StatusCode = status;
-            ctx.Response.ContentType = "application/json";
-            ctx.Response.ContentLength64 = bytes.Length;
-            await ctx.Response.OutputStream.WriteAsync(bytes);
-            ctx.Response.Close();
+            var stream = client.GetStream();
+            var reader = new StreamReader(stream, Encoding.ASCII, false, 4096, leaveOpen: true);
+            while (await reader.ReadLineAsync(_stop.Token) is { Length: > 0 } requestLine)
+            {
+                var length = 0;
+                while (await reader.ReadLineAsync(_stop.Token) is { Length: > 0 } header)
+                    if (header.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(header[15..].Trim());
+                if (length > 0) await reader.ReadBlockAsync(new char[length], _stop.Token);
+                var parts = requestLine.Split(' ');
+                var (method, path) = (parts[0], parts[1].Split('?')[0]);
+                lock (_requests) _requests.Add($"{method} {path}");
+                var (status, body) = method == "GET"
+                    ? Answer(path)
+                    : (405, Status(405, "MethodNotAllowed", "this discovery-only API server refuses writes"));
+                var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+                var head = $"HTTP/1.1 {status} {(status == 200 ? "OK" : status == 404 ? "Not Found" : "Method Not Allowed")}\r\n" +
+                           $"Content-Type: application/json\r\nContent-Length: {bytes.Length}\r\n\r\n";
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
+                await stream.WriteAsync(bytes, _stop.Token);
+            }
         }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
     }
 
     private (int, JsonNode) Answer(string path)
@@ -158,8 +158,9 @@ internal sealed class KubeApiDiscovery : IDisposable
 
     public void Dispose()
     {
+        _stop.Cancel();
         _listener.Stop();
-        _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _stop.Dispose();
     }
 }

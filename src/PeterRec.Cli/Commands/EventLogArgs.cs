@@ -42,6 +42,11 @@ public sealed class EventLogArgs
         return events;
     }
 
+    public string RequiredEventsPath(ParseResult r) => r.GetValue(_events) ?? throw new ArgumentException("expected --events FILE");
+
+    /// <summary>The labels file when given (optional where labels only refine what is read).</summary>
+    public string? OptionalLabelsPath(ParseResult r) => r.GetValue(_labels);
+
     public string LabelsPath(ParseResult r) =>
         r.GetValue(_labels) ?? throw new ArgumentException("--events: expected --labels FILE too (user, label, time) for fine-tuning");
 

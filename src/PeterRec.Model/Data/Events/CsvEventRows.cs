@@ -52,7 +52,7 @@ internal sealed class CsvEventRows(CsvLineReader reader, string file, CsvEventHe
     private ReadOnlySpan<char> CheckId(int line, int column, string role, ReadOnlySpan<char> id)
     {
         if (id.IsEmpty)
-            throw new CsvFormatException(file, line, column + 1, header.Names[column], $"a {role} id", "");
+            throw new CsvFormatException(file, line, column + 1, header.Names[column], $"a non-empty {role} id", "");
         if (SequenceRowParser.InvalidToken(id, options.MaxIdLength, out var expected, out var got))
             throw new CsvFormatException(file, line, column + 1, header.Names[column], expected, got);
         return id;

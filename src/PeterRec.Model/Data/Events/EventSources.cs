@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace PeterRec.Model.Data.Events;
 
 /// <summary>
@@ -45,7 +43,7 @@ public static class EventSources
         var got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
         gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        if (gzip) return new GZipStream(file, CompressionMode.Decompress);
+        if (gzip) return new VerifiedGzipStream(file);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
         {
             file.Dispose();

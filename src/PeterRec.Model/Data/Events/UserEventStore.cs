@@ -18,7 +18,7 @@ public sealed class UserEventStore
     public int Users { get; private set; }
     /// <summary>Events held now.</summary>
     public long Events { get; private set; }
-    /// <summary>Event slots allocated (held events plus growth slack): at most about twice <see cref="Events"/>.</summary>
+    /// <summary>Event slots allocated (held events plus growth slack): at most 1.5 times <see cref="Events"/> plus 4 a user.</summary>
     public long CapacityEvents { get; private set; }
     /// <summary>Bytes the store holds: event slots, and per user two array headers, references and counters.</summary>
     public long Bytes => CapacityEvents * (sizeof(long) + sizeof(int)) + (long)_times.Length * PerUserBytes;
@@ -34,7 +34,8 @@ public sealed class UserEventStore
         var times = _times[user];
         if (n == times.Length)
         {
-            var capacity = times.Length == 0 ? FirstCapacity : times.Length * 2;
+            // 1.5x growth: less slack held (a sequence of 30-40 events sits in 42 slots, not 64) for a little more copying.
+            var capacity = times.Length == 0 ? FirstCapacity : times.Length + times.Length / 2;
             Array.Resize(ref _times[user], capacity);
             Array.Resize(ref _values[user], capacity);
             CapacityEvents += capacity - times.Length;

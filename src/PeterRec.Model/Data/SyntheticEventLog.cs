@@ -35,7 +35,8 @@ public static class SyntheticEventLog
           events.csv    the same data as an event log: user,item,ts (unix ms), one click per row, in time order. Pretrain users
                         are u0..u{o.PretrainUsers - 1}; their clicks all come before {EventTimestamp.Format(SplitMs(o))} ({SplitMs(o)}).
           rec_labels.csv, cls_labels.csv  user,label,ts: rec.csv's targets and cls.csv's classes, after each user's clicks
-                        and at or after that time. `--until {SplitMs(o)}` on both pretrain and finetune gives back the CSV files.
+                        and at or after that time. `--until {EventTimestamp.Format(SplitMs(o))}` on both pretrain and finetune
+                        gives back the CSV files' sequences and rows.
         """);
 
     public static void Write(string outDir, SyntheticOptions o, SyntheticUser[] pretrain, SyntheticUser[] fineTune, int[]? fromPretrain, int[][] targets)

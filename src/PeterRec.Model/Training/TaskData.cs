@@ -3,7 +3,8 @@ using PeterRec.Model.Data;
 namespace PeterRec.Model.Training;
 
 /// <summary>A fine-tuning user: source ids (oldest first) and target ids (items for rec, the class for cls).</summary>
-public sealed record TaskUser(int Line, int[] Source, int[] Targets);
+/// <param name="User">Groups several examples of one user for the split (see <see cref="FineTuneRow.User"/>); null = its own user.</param>
+public sealed record TaskUser(int Line, int[] Source, int[] Targets, string? User = null);
 
 /// <summary>Fine-tuning rows encoded against the backbone's source vocabulary and the task's target vocabulary.</summary>
 public sealed record TaskData(IReadOnlyList<TaskUser> Users, Vocabulary TargetVocab, long OovTokens, long SourceTokens, int SkippedRows, int UnknownTargets)
@@ -45,9 +46,9 @@ public sealed record TaskData(IReadOnlyList<TaskUser> Users, Vocabulary TargetVo
             foreach (var t in row.Targets)
                 if (targetVocab.TryGetId(t, out var id)) { if (!targets.Contains(id)) targets.Add(id); }
                 else unknownTargets++;
-            if (targets.Count > 0) users.Add(new TaskUser(row.Line, src, targets.ToArray()));
+            if (targets.Count > 0) users.Add(new TaskUser(row.Line, src, targets.ToArray(), row.User));
         }
-        return new TaskData(users, targetVocab, oov, tokens, rows.Skipped.Count, unknownTargets);
+        return new TaskData(users, targetVocab, oov, tokens, rows.SkippedCount, unknownTargets);
     }
 
     /// <summary>One (user, target) pair per target: the training examples.</summary>

@@ -11,6 +11,7 @@ public static class CliApp
         root.Subcommands.Add(GenDataCommand.Create());
         root.Subcommands.Add(PretrainCommand.Create());
         root.Subcommands.Add(FineTuneCommand.Create());
+        root.Subcommands.Add(InspectEventsCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

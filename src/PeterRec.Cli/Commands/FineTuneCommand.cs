@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using PeterRec.Cli.Rendering;
+using PeterRec.Model.Data.Events;
 using PeterRec.Model.Model;
 using PeterRec.Model.Storage;
 using PeterRec.Model.Training;
@@ -13,7 +14,7 @@ public static class FineTuneCommand
     public static Command Create()
     {
         var backbone = new Option<string>("--backbone") { Description = "Backbone directory from `peterrec pretrain`", Required = true };
-        var data = new Option<string>("--data") { Description = "Fine-tune CSV: src1,...,srcN,,tgt1,...", Required = true };
+        var data = new Option<string?>("--data") { Description = "Fine-tune CSV: src1,...,srcN,,tgt1,... (or --events with --labels)" };
         var task = new Option<string>("--task") { Description = "rec | cls", DefaultValueFactory = _ => "rec" };
         var mode = new Option<string>("--mode") { Description = string.Join(" | ", FineTuneModes.ByName.Keys), DefaultValueFactory = _ => "peterrec-serial" };
         var output = new Option<string>("--out") { Description = "Task directory: only what the task adds to the backbone", Required = true };
@@ -34,8 +35,10 @@ public static class FineTuneCommand
         {
             backbone, data, task, mode, output, report, epochs, batch, lr, seed, patchSize, testFraction, validFraction, patience, loss, skipBad, device, threads,
         };
+        var events = EventLogArgs.AddTo(cmd, labels: true);
         cmd.SetAction(r => CommandGuard.Run(() =>
         {
+            var eventsPath = events.EventsPath(r, data);
             CommandGuard.SetThreads(r.GetValue(threads));
             var options = new FineTuneOptions
             {
@@ -46,8 +49,10 @@ public static class FineTuneCommand
             };
             var taskDir = r.GetValue(output)!;
             ModelStore.CheckTaskOutput(taskDir, r.GetValue(backbone)!);
-            var result = TrainingProgressView.Run($"finetune {options.Mode.Name()}",
-                p => new FineTuner(options, p).Run(r.GetValue(backbone)!, r.GetValue(data)!, taskDir));
+            var result = TrainingProgressView.Run($"finetune {options.Mode.Name()}", p => eventsPath is null
+                ? new FineTuner(options, p).Run(r.GetValue(backbone)!, r.GetValue(data)!, taskDir)
+                : new FineTuner(options, p).Run(r.GetValue(backbone)!,
+                    LabelledHistories.Read(eventsPath, events.LabelsPath(r), options.Task, events.Options(r, options.SkipBadRows)), events.LabelsPath(r), taskDir));
             var reportPath = r.GetValue(report) ?? Path.Combine(taskDir, "report.json");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
             File.WriteAllText(reportPath, JsonSerializer.Serialize(result, ModelStore.Json));

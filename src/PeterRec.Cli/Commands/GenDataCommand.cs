@@ -25,10 +25,11 @@ public static class GenDataCommand
         var targetNoise = Dbl("--target-noise", "Chance a target item ignores the user", d.TargetNoise);
         var affinity = Dbl("--profile-affinity", "Chance an interest comes from the class's topic group (label signal strength)", d.ProfileAffinity);
         var overlap = new Option<bool>("--finetune-from-pretrain") { Description = "Draw fine-tune users from the pretrain users instead of fresh users" };
+        var eventLog = new Option<bool>("--event-log") { Description = "Also write the data as an event log: events.csv (user,item,ts) and rec_labels.csv, cls_labels.csv (user,label,ts)" };
 
         var cmd = new Command("gen-data", "Generate the synthetic source->target transfer benchmark");
         foreach (Option o in new Option[] { outDir, seed, pretrainUsers, fineTuneUsers, sourceItems, targetItems, topics, classes,
-                     minLen, maxLen, chain, drift, targetNoise, affinity, overlap })
+                     minLen, maxLen, chain, drift, targetNoise, affinity, overlap, eventLog })
             cmd.Options.Add(o);
 
         cmd.SetAction(parse =>
@@ -49,6 +50,7 @@ public static class GenDataCommand
                 TargetNoise = parse.GetValue(targetNoise),
                 ProfileAffinity = parse.GetValue(affinity),
                 FineTuneFromPretrain = parse.GetValue(overlap),
+                EventLog = parse.GetValue(eventLog),
             };
             try
             {

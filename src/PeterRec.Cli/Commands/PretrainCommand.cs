@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using PeterRec.Cli.Rendering;
+using PeterRec.Model.Data.Events;
 using PeterRec.Model.Storage;
 using PeterRec.Model.Training;
 
@@ -11,7 +12,7 @@ public static class PretrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "Pretrain CSV: one user per line, item tokens oldest first", Required = true };
+        var data = new Option<string?>("--data") { Description = "Pretrain CSV: one user per line, item tokens oldest first (or --events)" };
         var output = new Option<string>("--out") { Description = "Directory for the backbone, source vocabulary and config", Required = true };
         var emb = new Option<int>("--emb") { Description = "Embedding size = channels", DefaultValueFactory = _ => 64 };
         var kernel = new Option<int>("--kernel") { Description = "Convolution kernel width", DefaultValueFactory = _ => 3 };
@@ -34,8 +35,10 @@ public static class PretrainCommand
         {
             data, output, emb, kernel, dilations, seq, epochs, batch, lr, seed, loss, sampleFraction, masked, validFraction, patience, skipBad, device, threads, force,
         };
+        var events = EventLogArgs.AddTo(cmd, labels: false);
         cmd.SetAction(r => CommandGuard.Run(() =>
         {
+            var eventsPath = events.EventsPath(r, data);
             CommandGuard.SetThreads(r.GetValue(threads));
             var options = new PretrainOptions
             {
@@ -46,7 +49,9 @@ public static class PretrainCommand
             };
             var outDir = r.GetValue(output)!;
             ModelStore.CheckBackboneOutput(outDir, r.GetValue(force));
-            var report = TrainingProgressView.Run("pretrain", p => new Pretrainer(options, p).Run(r.GetValue(data)!, outDir));
+            var report = TrainingProgressView.Run("pretrain", p => eventsPath is null
+                ? new Pretrainer(options, p).Run(r.GetValue(data)!, outDir)
+                : new Pretrainer(options, p).Run(ClickSequences.Read(eventsPath, events.Options(r, options.SkipBadRows)), eventsPath, outDir));
             var json = JsonSerializer.Serialize(report, ModelStore.Json);
             File.WriteAllText(Path.Combine(outDir, "pretrain_report.json"), json);
             Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(ModelStore.Json) { WriteIndented = false }));

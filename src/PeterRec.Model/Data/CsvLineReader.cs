@@ -20,12 +20,17 @@ internal sealed class CsvLineReader : IDisposable
     private int _accLen;
 
     public CsvLineReader(string path, int maxLineChars)
+        : this(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), path, maxLineChars)
+    {
+    }
+
+    /// <summary>Reads an already opened stream (e.g. a decompressing one); <paramref name="path"/> names it in errors. Takes ownership.</summary>
+    public CsvLineReader(Stream stream, string path, int maxLineChars)
     {
         _path = path;
         _maxLineChars = maxLineChars;
         // Throwing on invalid UTF-8 rather than substituting U+FFFD: a mangled token would otherwise
         // become a new, wrong vocabulary entry. The BOM, if any, is consumed by detection.
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         _reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, 1 << 16);
     }
 
@@ -83,6 +88,11 @@ internal sealed class CsvLineReader : IDisposable
         catch (DecoderFallbackException e)
         {
             throw new InvalidDataException($"{_path}:{LineNumber + 1}: expected UTF-8 text, got invalid bytes near this line ({e.Message})", e);
+        }
+        catch (InvalidDataException e)
+        {
+            // A decompressing stream (gzip) found corrupt or truncated data.
+            throw new InvalidDataException($"{_path}:{LineNumber + 1}: expected intact compressed data, got a corrupt stream near this line ({e.Message})", e);
         }
         _pos = 0;
         if (_len == 0) _eof = true;

@@ -16,13 +16,19 @@ public sealed record CsvReadOptions(bool SkipBadRows = false, int MaxTokenLength
 /// <summary>A row that was skipped because it was malformed; <see cref="Reason"/> is the full error message.</summary>
 public sealed record SkippedRow(int Line, string Reason);
 
-public sealed record CsvResult<T>(IReadOnlyList<T> Rows, IReadOnlyList<SkippedRow> Skipped);
+public sealed record CsvResult<T>(IReadOnlyList<T> Rows, IReadOnlyList<SkippedRow> Skipped)
+{
+    /// <summary>Rows skipped in all; an event log keeps only the first few messages in <see cref="Skipped"/>.</summary>
+    public int SkippedCount { get; init; } = Skipped.Count;
+}
 
 /// <summary>One user's source sequence, oldest first, with the leading "0" padding removed.</summary>
 public sealed record PretrainRow(int Line, string[] Items);
 
 /// <summary>One fine-tune user: source sequence (padding removed) and one or more targets (item ids or a class label).</summary>
-public sealed record FineTuneRow(int Line, string[] Source, string[] Targets);
+/// <param name="User">The user's id when one user can give several rows (an event log: one row per label time), so the
+/// split keeps them together; null (a CSV row) = the row is its own user.</param>
+public sealed record FineTuneRow(int Line, string[] Source, string[] Targets, string? User = null);
 
 /// <summary>A malformed CSV row. The message reads "FILE:LINE: field N (NAME): expected X, got 'Y'".</summary>
 public sealed class CsvFormatException : Exception

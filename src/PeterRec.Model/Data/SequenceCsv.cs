@@ -127,7 +127,8 @@ public static class SequenceCsv
             throw new ArgumentException($"row {row}, {what} {index}: token '{SequenceRowParser.Show(token)}' {problem}");
     }
 
-    private static void WriteAtomically(string path, Action<StreamWriter> body)
+    /// <summary>Writes through a temporary file renamed into place: a crash or a bad row mid-way never leaves a truncated file.</summary>
+    internal static void WriteAtomically(string path, Action<StreamWriter> body)
     {
         ArgumentNullException.ThrowIfNull(path);
         // Temp file + rename: a crash or a bad row mid-way never leaves a truncated file at `path`.

@@ -126,10 +126,17 @@ internal sealed class SequenceRowParser
 
     private void CheckToken(ReadOnlySpan<char> tok, int field, string name)
     {
-        if (tok.Length > _options.MaxTokenLength)
-            throw Error(field, name, $"a token of at most {_options.MaxTokenLength} characters", Show(tok) + $" ({tok.Length} characters)");
-        if (tok.ContainsAny(ControlChars))
-            throw Error(field, name, "a token without control characters", Show(tok));
+        if (InvalidToken(tok, _options.MaxTokenLength, out var expected, out var got)) throw Error(field, name, expected, got);
+    }
+
+    /// <summary>The token rules every reader shares: bounded length, no control characters.</summary>
+    internal static bool InvalidToken(ReadOnlySpan<char> tok, int maxLength, out string expected, out string got)
+    {
+        (expected, got) =
+            tok.Length > maxLength ? ($"a token of at most {maxLength} characters", Show(tok) + $" ({tok.Length} characters)") :
+            tok.ContainsAny(ControlChars) ? ("a token without control characters", Show(tok)) :
+            ("", "");
+        return expected.Length > 0;
     }
 
     private void CheckFieldCount(int field)

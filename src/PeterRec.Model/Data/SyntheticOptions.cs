@@ -27,6 +27,7 @@ namespace PeterRec.Model.Data;
 /// <param name="ProfileAffinity">Chance that an interest topic is drawn from the topic group of the user's class (else from all topics).</param>
 /// <param name="FineTuneFromPretrain">True: fine-tune users are a sample of the pretrain users (same sequences). False: fresh users the backbone never saw.</param>
 /// <param name="PadToMaxLength">Left-pad source sequences with "0" to <paramref name="MaxSeqLen"/>, as the paper's files are.</param>
+/// <param name="EventLog">Also write the benchmark as an event log: events.csv (one click per row), rec_labels.csv and cls_labels.csv (see <see cref="SyntheticEventLog"/>).</param>
 public sealed record SyntheticOptions(
     int Seed = 7,
     int PretrainUsers = 6000,
@@ -49,7 +50,8 @@ public sealed record SyntheticOptions(
     double TargetNoise = 0.1,
     double ProfileAffinity = 0.75,
     bool FineTuneFromPretrain = false,
-    bool PadToMaxLength = true)
+    bool PadToMaxLength = true,
+    bool EventLog = false)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first knob that is out of range.</summary>
     public void Validate()

@@ -46,11 +46,13 @@ public static class SyntheticTransfer
 
         var fineTuneRng = new Random(DeriveSeed(o.Seed, 3));
         SyntheticUser[] fineTune;
+        int[]? fromPretrain = null;
         if (o.FineTuneFromPretrain)
         {
             var pick = Enumerable.Range(0, pretrain.Length).ToArray();
             fineTuneRng.Shuffle(pick);
-            fineTune = pick.Take(o.FineTuneUsers).Select(i => pretrain[i]).ToArray();
+            fromPretrain = pick[..o.FineTuneUsers];
+            fineTune = fromPretrain.Select(i => pretrain[i]).ToArray();
         }
         else
         {
@@ -66,6 +68,7 @@ public static class SyntheticTransfer
             fineTune.Select((u, i) => ((IReadOnlyList<string>)Tokens(u.Items, SyntheticWorld.SourceToken), (IReadOnlyList<string>)Tokens(targets[i], SyntheticWorld.TargetToken))), padTo);
         SequenceCsv.WriteFineTune(Path.Combine(outDir, "cls.csv"),
             fineTune.Select(u => ((IReadOnlyList<string>)Tokens(u.Items, SyntheticWorld.SourceToken), (IReadOnlyList<string>)[SyntheticWorld.ClassToken(u.Label)])), padTo);
+        if (o.EventLog) SyntheticEventLog.Write(outDir, o, pretrain, fineTune, fromPretrain, targets);
 
         var classCounts = new int[o.Classes];
         foreach (var u in fineTune) classCounts[u.Label]++;
@@ -105,7 +108,7 @@ public static class SyntheticTransfer
               pretrain.csv  {s.PretrainUsers} users, one per line, source items oldest first{(o.PadToMaxLength ? $", left-padded with 0 to {o.MaxSeqLen}" : "")}.
               rec.csv       {s.FineTuneUsers} users: source sequence,,target items (tokens t*, a vocabulary disjoint from the source s*).
               cls.csv       the same {s.FineTuneUsers} users in the same order: source sequence,,class label (c0..c{o.Classes - 1}).
-              Fine-tune users are {(o.FineTuneFromPretrain ? "a random sample of the pretrain users (same sequences)" : "fresh users: none of them is in pretrain.csv")}.
+              Fine-tune users are {(o.FineTuneFromPretrain ? "a random sample of the pretrain users (same sequences)" : "fresh users: none of them is in pretrain.csv")}.{(o.EventLog ? "\n" + SyntheticEventLog.Describe(o) : "")}
 
             Generative process
               1. {o.Topics} latent topics with Zipf({o.TopicSkew}) popularity. {o.SourceItems} source items and {o.TargetItems} target

@@ -12,12 +12,42 @@ public static class UserSplit
         IReadOnlyList<T> rows, double validFraction, double testFraction, int seed)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        var part = Assign(rows.Count, validFraction, testFraction, seed);
+        return Collect(rows, i => part[i]);
+    }
+
+    /// <summary>
+    /// Splits users that may own several rows (an event log gives one example per label time): the fractions
+    /// count users, and all rows of a user go to the same part. A null user is a user of its own, so with
+    /// every user distinct this is exactly <see cref="Split{T}(IReadOnlyList{T}, double, double, int)"/>.
+    /// </summary>
+    public static (IReadOnlyList<T> Train, IReadOnlyList<T> Valid, IReadOnlyList<T> Test) Split<T>(
+        IReadOnlyList<T> rows, Func<T, string?> userOf, double validFraction, double testFraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(userOf);
+        var group = new int[rows.Count];
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var user = userOf(rows[i]);
+            if (user is null) group[i] = groups++;
+            else if (ids.TryGetValue(user, out var g)) group[i] = g;
+            else group[i] = ids[user] = groups++;
+        }
+        var part = Assign(groups, validFraction, testFraction, seed);
+        return Collect(rows, i => part[group[i]]);
+    }
+
+    /// <summary>0 = train, 1 = valid, 2 = test for each of <paramref name="n"/> users, by a seeded shuffle.</summary>
+    private static byte[] Assign(int n, double validFraction, double testFraction, int seed)
+    {
         CheckFraction(validFraction, nameof(validFraction));
         CheckFraction(testFraction, nameof(testFraction));
         if (validFraction + testFraction >= 1)
             throw new ArgumentException($"validFraction + testFraction must be below 1 so that some users train, got {validFraction} + {testFraction}");
 
-        var n = rows.Count;
         var nValid = (int)Math.Round(n * validFraction, MidpointRounding.AwayFromZero);
         var nTest = (int)Math.Round(n * testFraction, MidpointRounding.AwayFromZero);
         if (nValid + nTest > n) nTest = n - nValid;
@@ -26,16 +56,20 @@ public static class UserSplit
         for (var i = 0; i < n; i++) order[i] = i;
         new Random(seed).Shuffle(order);
 
-        // 0 = train, 1 = valid, 2 = test; assigning then scanning in input order keeps each part ordered.
         var part = new byte[n];
         for (var i = 0; i < nValid; i++) part[order[i]] = 1;
         for (var i = nValid; i < nValid + nTest; i++) part[order[i]] = 2;
+        return part;
+    }
 
-        var train = new List<T>(n - nValid - nTest);
-        var valid = new List<T>(nValid);
-        var test = new List<T>(nTest);
-        for (var i = 0; i < n; i++)
-            (part[i] switch { 1 => valid, 2 => test, _ => train }).Add(rows[i]);
+    // Assigning then scanning in input order keeps each part ordered.
+    private static (IReadOnlyList<T> Train, IReadOnlyList<T> Valid, IReadOnlyList<T> Test) Collect<T>(IReadOnlyList<T> rows, Func<int, byte> partOf)
+    {
+        var train = new List<T>();
+        var valid = new List<T>();
+        var test = new List<T>();
+        for (var i = 0; i < rows.Count; i++)
+            (partOf(i) switch { 1 => valid, 2 => test, _ => train }).Add(rows[i]);
         return (train, valid, test);
     }
 

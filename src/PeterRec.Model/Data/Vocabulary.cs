@@ -15,10 +15,12 @@ public sealed class Vocabulary : IEquatable<Vocabulary>
 
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _tokens = [];
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
 
     public Vocabulary(IEnumerable<string> specials)
     {
         ArgumentNullException.ThrowIfNull(specials);
+        _bySpan = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var s in specials)
         {
             if (_ids.ContainsKey(s))
@@ -42,6 +44,12 @@ public sealed class Vocabulary : IEquatable<Vocabulary>
     public IReadOnlyList<string> Tokens => _tokens;
 
     public bool TryGetId(string token, out int id) => _ids.TryGetValue(token, out id);
+
+    /// <summary>Looks a token up without allocating a string (readers intern ids straight from their line buffers).</summary>
+    public bool TryGetId(ReadOnlySpan<char> token, out int id) => _bySpan.TryGetValue(token, out id);
+
+    /// <summary>The token's id, adding it first when new; a token already present costs no allocation.</summary>
+    public int Add(ReadOnlySpan<char> token) => _bySpan.TryGetValue(token, out var id) ? id : Add(token.ToString());
 
     public int IdOrUnk(string token)
     {

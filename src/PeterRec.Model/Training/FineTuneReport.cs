@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PeterRec.Model.Data.Events;
 using PeterRec.Model.Evaluation;
 using PeterRec.Model.Model;
 using static TorchSharp.torch;
@@ -28,6 +29,8 @@ public sealed record FineTuneReport
     [JsonPropertyName("best_valid_metric")] public double? BestValidMetric { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+    /// <summary>What reading the event log and labels did (fine-tuning from <c>--events</c>); absent for a fine-tune CSV.</summary>
+    [JsonPropertyName("events")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public EventLogSummary? Events { get; init; }
 
     public static FineTuneReport From(PeterRecModel model, FineTuneOptions o, RankingMetrics m, TaskData data,
                                       int trainExamples, TrainingCurve curve, double seconds, Device device)

@@ -1,6 +1,7 @@
 using TorchSharp;
 using System.Diagnostics;
 using PeterRec.Model.Data;
+using PeterRec.Model.Data.Events;
 using PeterRec.Model.Evaluation;
 using PeterRec.Model.Model;
 using PeterRec.Model.Storage;
@@ -15,7 +16,18 @@ namespace PeterRec.Model.Training;
 /// </summary>
 public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>? progress = null)
 {
-    public FineTuneReport Run(string backboneDir, string dataPath, string taskDir)
+    public FineTuneReport Run(string backboneDir, string dataPath, string taskDir) =>
+        Run(backboneDir, SequenceCsv.ReadFineTune(dataPath, new CsvReadOptions(options.SkipBadRows)), dataPath, taskDir);
+
+    /// <summary>Fine-tunes on labels and their click histories; the report carries what reading the logs did.</summary>
+    public FineTuneReport Run(string backboneDir, LabelledHistories events, string labelsPath, string taskDir)
+    {
+        var bad = events.Summary.Clicks.BadRows + (events.Summary.Labels?.BadRows ?? 0);
+        var rows = new CsvResult<FineTuneRow>(events.Rows, []) { SkippedCount = checked((int)bad) };
+        return Run(backboneDir, rows, labelsPath, taskDir) with { Events = events.Summary };
+    }
+
+    private FineTuneReport Run(string backboneDir, CsvResult<FineTuneRow> rows, string dataPath, string taskDir)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
@@ -23,10 +35,10 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         manual_seed(options.Seed);
         var config = ModelStore.LoadBackboneConfig(backboneDir);
         var sourceVocab = ModelStore.LoadSourceVocab(backboneDir);
-        var rows = SequenceCsv.ReadFineTune(dataPath, new CsvReadOptions(options.SkipBadRows));
         var data = TaskData.Build(rows, sourceVocab);
         if (data.Users.Count < 3) throw new InvalidDataException($"{dataPath}: {data.Users.Count} usable rows; fine-tuning needs at least 3");
-        var (train, valid, test) = UserSplit.Split(data.Users, options.ValidFraction, options.TestFraction, options.Seed);
+        // By user: an event log can give one user several examples (one per label time); they stay in one part.
+        var (train, valid, test) = UserSplit.Split(data.Users, u => u.User, options.ValidFraction, options.TestFraction, options.Seed);
 
         int hidden = options.PatchHidden > 0 ? options.PatchHidden : PeterRecModel.DefaultPatchHidden(config.Channels);
         using var model = new PeterRecModel(config, options.Mode, data.TargetVocab.Count, hidden);

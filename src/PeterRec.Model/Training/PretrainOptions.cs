@@ -1,3 +1,5 @@
+using PeterRec.Model.Data.Events;
+
 namespace PeterRec.Model.Training;
 
 /// <summary>Settings of backbone pretraining (PeterRec §3.2).</summary>
@@ -34,5 +36,7 @@ public sealed record PretrainOptions
 }
 
 /// <summary>What pretraining reports: validation next-item metrics over the full vocabulary.</summary>
+/// <param name="Events">What reading an event log did (pretraining from <c>--events</c>); null for a sequence CSV.</param>
 public sealed record PretrainReport(int Items, int Sequences, int TrainWindows, int EpochsRun, double FinalLoss,
-                                    double ValidMrr5, double ValidHr5, long Parameters, double Seconds, int SkippedRows);
+                                    double ValidMrr5, double ValidHr5, long Parameters, double Seconds, int SkippedRows,
+                                    EventLogSummary? Events = null);

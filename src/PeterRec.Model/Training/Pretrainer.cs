@@ -1,6 +1,7 @@
 using TorchSharp;
 using System.Diagnostics;
 using PeterRec.Model.Data;
+using PeterRec.Model.Data.Events;
 using PeterRec.Model.Evaluation;
 using PeterRec.Model.Model;
 using PeterRec.Model.Storage;
@@ -15,13 +16,22 @@ namespace PeterRec.Model.Training;
 /// </summary>
 public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>? progress = null)
 {
-    public PretrainReport Run(string dataPath, string outDir)
+    public PretrainReport Run(string dataPath, string outDir) =>
+        Run(SequenceCsv.ReadPretrain(dataPath, new CsvReadOptions(options.SkipBadRows)), dataPath, outDir);
+
+    /// <summary>Pretrains on a click log's per-user sequences; the report carries what reading the log did.</summary>
+    public PretrainReport Run(ClickSequences events, string dataPath, string outDir)
+    {
+        var rows = new CsvResult<PretrainRow>(events.ToPretrainRows(), []) { SkippedCount = checked((int)events.Summary.Clicks.BadRows) };
+        return Run(rows, dataPath, outDir) with { Events = events.Summary };
+    }
+
+    private PretrainReport Run(CsvResult<PretrainRow> rows, string dataPath, string outDir)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
         var device = Devices.Pick(options.Device);
         manual_seed(options.Seed);
-        var rows = SequenceCsv.ReadPretrain(dataPath, new CsvReadOptions(options.SkipBadRows));
         var vocab = FrequencyRankedVocab(rows.Rows, options.Masked);
         var sequences = rows.Rows.Select(r => r.Items.Select(vocab.IdOrUnk).ToArray()).Where(s => s.Length >= 2).ToList();
         if (sequences.Count < 2) throw new InvalidDataException($"{dataPath}: {sequences.Count} sequences of 2+ items; pretraining needs more");
@@ -84,7 +94,7 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
         curve.Write(Path.Combine(outDir, "curve"));
         var parameters = model.Backbone.parameters().Sum(p => p.numel());
         return new PretrainReport(vocab.Count, sequences.Count, windows.Count, curve.Rows.Count, lastLoss,
-            Math.Round(final.Mrr, 5), Math.Round(final.Hr, 5), parameters, Math.Round(clock.Elapsed.TotalSeconds, 2), rows.Skipped.Count);
+            Math.Round(final.Mrr, 5), Math.Round(final.Hr, 5), parameters, Math.Round(clock.Elapsed.TotalSeconds, 2), rows.SkippedCount);
     }
 
     public const string MaskToken = "<mask>";

@@ -42,9 +42,9 @@ public sealed record TaskData(IReadOnlyList<TaskUser> Users, Vocabulary TargetVo
             foreach (var t in row.Targets)
                 if (targetVocab.TryGetId(t, out var id)) { if (!targets.Contains(id)) targets.Add(id); }
                 else unknownTargets++;
-            if (targets.Count > 0) users.Add(new TaskUser(row.Line, src, targets.ToArray()));
+            if (targets.Count > 0) users.Add(new TaskUser(row.Line, src, targets.ToArray(), row.User));
         }
-        return new TaskData(users, targetVocab, oov, tokens, rows.Skipped.Count, unknownTargets);
+        return new TaskData(users, targetVocab, oov, tokens, rows.SkippedCount, unknownTargets);
     }
 
     /// <summary>One (user, target) pair per target: the training examples.</summary>

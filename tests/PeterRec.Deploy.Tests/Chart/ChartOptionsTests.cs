@@ -44,7 +44,7 @@ public sealed class ChartOptionsTests
     }
 
     [Theory, MemberData(nameof(Roles))]
-    public void EveryBoundOptionIsInTheValuesOrSetByTheChart_AndNothingElseIs(string role)
+    public void Every_bound_option_is_in_the_values_or_set_by_the_chart_and_nothing_else_is(string role)
     {
         var bound = OptionsSource.Keys(role);
         var inValues = ChartEnv.ValuesKeys(ChartEnv.Values(), role);

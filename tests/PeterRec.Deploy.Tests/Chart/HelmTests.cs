@@ -1,46 +1,41 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PeterRec.Deploy.Tests.Infrastructure;
 using Xunit.Abstractions;
+using static PeterRec.Deploy.Tests.Infrastructure.Rendered;
 
 namespace PeterRec.Deploy.Tests.Chart;
 
 /// <summary>
-/// <c>helm lint</c> and <c>helm template</c> over ci/test-values.yaml, and the rendered pods' PETERREC_ variables
-/// against <see cref="ChartEnv"/>. Runs only where <c>helm</c> is on PATH (Debian has no helm package, so not on
-/// this project's machines): otherwise it passes and says so in the test output. xunit 2.9 has no dynamic skip.
+/// The real <c>helm lint</c> / <c>helm template</c> over every ci/ values file, <c>kubectl apply --dry-run=client</c>
+/// on what it renders, and the rendered pods' PETERREC_ variables against <see cref="ChartEnv"/>.
 /// </summary>
 public sealed partial class HelmTests(ITestOutputHelper output)
 {
-    private static readonly string? Helm = FindOnPath("helm");
+    public static TheoryData<string> CiValues => new(CiValuesFiles());
 
-    [Fact]
-    public void Chart_lints_and_renders_with_the_environment_the_mirror_predicts()
+    [Theory, MemberData(nameof(CiValues))]
+    public void Ci_values_lint_render_and_parse_as_kubernetes_objects(string file)
     {
-        if (Helm is null)
-        {
-            output.WriteLine("SKIPPED: helm is not on PATH; helm lint / helm template did not run. The chart's values-to-environment " +
-                             "mapping was checked only through the C# model (ChartEnv) and the template text.");
-            return;
-        }
-        output.WriteLine($"helm: {Run("version", "--short").Trim()}");
-        var chart = ChartWithoutMissingDependencies();
-        var ciValues = Repo.ChartFile("ci", "test-values.yaml");
+        var valuesFile = Repo.ChartFile("ci", file);
+        output.WriteLine($"{Tools.HelmRun("version", "--short").EnsureSuccess().Stdout.Trim()} at {Tools.Helm}");
+        output.WriteLine(Tools.HelmRun("lint", "--strict", Repo.Chart, "-f", valuesFile).EnsureSuccess().Stdout);
 
-        var lint = Run("lint", chart, "-f", ciValues);
-        output.WriteLine(lint);
-
-        var rendered = Yaml.Documents(Run("template", ChartEnv.Release, chart, "-f", ciValues)).OfType<JsonObject>().ToList();
-        var values = (JsonObject)ValuesSchemaTests.Merge(ChartEnv.Values(), Yaml.LoadFile(ciValues)!);
+        var (yaml, rendered) = Template("-f", valuesFile);
+        var values = (JsonObject)ValuesSchemaTests.Merge(ChartEnv.Values(), Yaml.LoadFile(valuesFile)!);
         var deployments = rendered.Where(d => Kind(d) == "Deployment").ToList();
-        Assert.Equal(2 + ((JsonArray)values["trainer"]!["tasks"]!).Count, deployments.Count);
+        var expectedDeployments = (Enabled(values, "ingest") ? 1 : 0) + (Enabled(values, "serving") ? 1 : 0)
+                                  + (Enabled(values, "trainer") ? ((JsonArray)values["trainer"]!["tasks"]!).Count : 0);
+        Assert.Equal(expectedDeployments, deployments.Count);
 
         foreach (var deployment in deployments)
         {
-            var labels = deployment["spec"]!["template"]!["metadata"]!["labels"]!;
+            var labels = PodLabels(deployment);
             var role = labels["app.kubernetes.io/component"]!.GetValue<string>();
             var task = labels["peterrec.io/task"]?.GetValue<string>();
+            foreach (var (key, value) in deployment["spec"]!["selector"]!["matchLabels"]!.AsObject())
+                Assert.Equal(value!.GetValue<string>(), labels[key]?.GetValue<string>());
+
             var actual = PodEnvironment(deployment, rendered);
             var expected = ChartEnv.Render(values, role, task).ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal);
             Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
@@ -51,26 +46,104 @@ public sealed partial class HelmTests(ITestOutputHelper output)
                 Assert.True(OptionTypes.Parses(p, actual[name]), $"{role}/{task}: {name}='{actual[name]}' does not parse as {p.Type}");
                 Assert.Equal(value, actual[name]);
             }
-            var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+            var container = PodSpec(deployment)["containers"]![0]!;
             Assert.Equal("/healthz", container["livenessProbe"]!["httpGet"]!["path"]!.GetValue<string>());
             Assert.Equal("/readyz", container["readinessProbe"]!["httpGet"]!["path"]!.GetValue<string>());
             Assert.True(container["securityContext"]!["readOnlyRootFilesystem"]!.GetValue<bool>());
         }
-        Assert.Contains(rendered, d => Kind(d) == "ServiceMonitor");
-        Assert.Contains(rendered, d => Kind(d) == "ConfigMap" && d["data"]?["peterrec.json"] is not null);
-        output.WriteLine($"helm template: {rendered.Count} objects, {deployments.Count} Deployments checked against ChartEnv");
+        Assert.Equal(values["metrics"]!["serviceMonitor"]!["enabled"]!.GetValue<bool>(), rendered.Any(d => Kind(d) == "ServiceMonitor"));
+        Assert.Equal(values["prometheusRule"]!["enabled"]!.GetValue<bool>(), rendered.Any(d => Kind(d) == "PrometheusRule"));
+        Assert.Equal(values["dashboard"]!["enabled"]!.GetValue<bool>(), rendered.Any(d => Kind(d) == "ConfigMap" && d["data"]?["peterrec.json"] is not null));
+
+        // kubectl maps every object to a resource of a 1.25 cluster and would create each one.
+        using var api = new KubeApiDiscovery();
+        var apply = Cli.Run(Tools.Kubectl, ["apply", "--dry-run=client", "--validate=false", "--server", api.Url, "-n", Namespace, "-f", "-"], stdin: yaml)
+            .EnsureSuccess();
+        var created = apply.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => CreatedLine().Match(line)).ToList();
+        Assert.All(created, m => Assert.True(m.Success, $"kubectl: unexpected line in\n{apply.Stdout}"));
+        Assert.Equal(
+            rendered.Select(o => $"{Kind(o).ToLowerInvariant()}/{Name(o)}").Order(StringComparer.Ordinal),
+            created.Select(m => $"{m.Groups["kind"].Value}/{m.Groups["name"].Value}").Order(StringComparer.Ordinal));
+        output.WriteLine($"ci/{file}: {rendered.Count} objects ({KindCounts(rendered)}); kubectl {Tools.Kubectl}: {created.Count} created (dry run)");
     }
+
+    [Fact]
+    public void Pod_options_reach_every_roles_pod_with_role_values_over_the_global_ones()
+    {
+        var (_, rendered) = Template("-f", Repo.ChartFile("ci", "full-values.yaml"));
+        var ingest = Single(rendered, "Deployment", $"{ChartEnv.Release}-peterrec-ingest");
+        var serving = Single(rendered, "Deployment", $"{ChartEnv.Release}-peterrec-serving");
+        var rec = Single(rendered, "Deployment", $"{ChartEnv.Release}-peterrec-trainer-rec");
+        var cls = Single(rendered, "Deployment", $"{ChartEnv.Release}-peterrec-trainer-cls");
+
+        Assert.Equal("recs", PodLabels(ingest)["team"]!.GetValue<string>());
+        Assert.Equal("streaming", PodLabels(ingest)["tier"]!.GetValue<string>());
+        Assert.Null(PodLabels(serving)["tier"]);
+        var annotations = ingest["spec"]!["template"]!["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal("recs-oncall", annotations["example.com/owner"]!.GetValue<string>());
+        Assert.Equal("ingest", annotations["example.com/scrape-note"]!.GetValue<string>());
+        Assert.NotNull(annotations["checksum/common"]);
+
+        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=Europe/Zurich", "NODE_NAME=<fieldRef spec.nodeName>"], Env(ingest));
+        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=UTC"], Env(serving));
+        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=UTC", "OMP_NUM_THREADS=1"], Env(rec));
+        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=UTC", "OMP_NUM_THREADS=4"], Env(cls));
+
+        Assert.Equal(["recs-default", "recs-serving", "recs-gpu", "recs-default"],
+            new[] { ingest, serving, rec, cls }.Select(d => PodSpec(d)["priorityClassName"]?.GetValue<string>()));
+        Assert.Equal([45L, 30L, 120L, 120L], new[] { ingest, serving, rec, cls }.Select(d => PodSpec(d)["terminationGracePeriodSeconds"]!.GetValue<long>()));
+
+        // A constraint without labelSelector spreads the role's own pods; one with a selector keeps it.
+        var spread = PodSpec(ingest)["topologySpreadConstraints"]!.AsArray();
+        Assert.Equal(Pairs(ingest["spec"]!["selector"]!["matchLabels"]!), Pairs(spread[0]!["labelSelector"]!["matchLabels"]!));
+        Assert.Equal(["app.kubernetes.io/part-of=peterrec"], Pairs(spread[1]!["labelSelector"]!["matchLabels"]!));
+        Assert.Null(PodSpec(rec)["topologySpreadConstraints"]);
+    }
+
+    [Fact]
+    public void Defaults_render_the_charts_own_pod_settings_only()
+    {
+        var (_, rendered) = Template("-f", Repo.ChartFile("ci", "minimal-values.yaml"));
+        foreach (var d in rendered.Where(o => Kind(o) == "Deployment"))
+        {
+            Assert.Equal(60L, PodSpec(d)["terminationGracePeriodSeconds"]!.GetValue<long>());
+            Assert.Null(PodSpec(d)["priorityClassName"]);
+            Assert.Null(PodSpec(d)["topologySpreadConstraints"]);
+            Assert.Null(PodSpec(d)["containers"]![0]!["env"]);
+        }
+    }
+
+    [Theory]
+    [InlineData("podLabels.app\\.kubernetes\\.io/component=x", "podLabels: app.kubernetes.io/component is set by the chart")]
+    [InlineData("serving.podLabels.app\\.kubernetes\\.io/instance=x", "podLabels: app.kubernetes.io/instance is set by the chart")]
+    [InlineData("trainer.podAnnotations.checksum/role=x", "podAnnotations: checksum/role is set by the chart")]
+    [InlineData("prometheusRule.enabled=true,prometheusRule.alerts.NoSuchAlert.enabled=false", "prometheusRule.alerts: Additional property NoSuchAlert is not allowed")]
+    public void Values_that_would_break_the_pods_or_rules_are_refused(string set, string message)
+    {
+        var result = Tools.HelmRun("template", ChartEnv.Release, Repo.Chart, "-f", Repo.ChartFile("ci", "minimal-values.yaml"), "--set", set);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static List<string> Env(JsonObject deployment) =>
+        (PodSpec(deployment)["containers"]![0]!["env"]?.AsArray() ?? []).Select(e =>
+            $"{e!["name"]}={(e["valueFrom"] is { } from ? $"<fieldRef {from["fieldRef"]!["fieldPath"]}>" : e["value"]!.GetValue<string>())}").ToList();
+
+    private static List<string> Pairs(JsonNode map) =>
+        map.AsObject().Select(kv => $"{kv.Key}={kv.Value}").Order(StringComparer.Ordinal).ToList();
+
+    private static bool Enabled(JsonObject values, string role) => values[role]!["enabled"]!.GetValue<bool>();
 
     /// <summary>Every PETERREC_ variable a Deployment's container gets: envFrom ConfigMaps and Secret, then env.</summary>
     private static Dictionary<string, string> PodEnvironment(JsonObject deployment, List<JsonObject> rendered)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var container = PodSpec(deployment)["containers"]![0]!;
         foreach (var source in container["envFrom"]?.AsArray() ?? [])
         {
             var (kind, reference) = source!["configMapRef"] is { } cm ? ("ConfigMap", cm) : ("Secret", source["secretRef"]!);
             var name = reference["name"]!.GetValue<string>();
-            var obj = rendered.SingleOrDefault(d => Kind(d) == kind && d["metadata"]!["name"]!.GetValue<string>() == name);
+            var obj = rendered.SingleOrDefault(d => Kind(d) == kind && Name(d) == name);
             Assert.True(obj is not null || reference["optional"]?.GetValue<bool>() == true, $"{kind} {name} is not rendered");
             foreach (var (key, value) in (obj?["data"] ?? obj?["stringData"])?.AsObject() ?? [])
                 env[key] = value?.GetValue<string>() ?? "";
@@ -80,44 +153,6 @@ public sealed partial class HelmTests(ITestOutputHelper output)
         return env.Where(kv => kv.Key.StartsWith("PETERREC_", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);
     }
 
-    /// <summary>
-    /// The optional Kafka/Redis dependencies are fetched by <c>helm dependency build</c> (network); without charts/ a
-    /// render fails even with both disabled, so render a copy whose Chart.yaml lists no dependencies.
-    /// </summary>
-    private string ChartWithoutMissingDependencies()
-    {
-        if (Directory.Exists(Repo.ChartFile("charts")) && Directory.EnumerateFiles(Repo.ChartFile("charts"), "*.tgz").Any()) return Repo.Chart;
-        var copy = Path.Combine(Path.GetTempPath(), $"peterrec-chart-{Guid.NewGuid():N}", "peterrec");
-        foreach (var file in Directory.EnumerateFiles(Repo.Chart, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(copy, Path.GetRelativePath(Repo.Chart, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        var chartYaml = Path.Combine(copy, "Chart.yaml");
-        File.WriteAllText(chartYaml, DependenciesBlock().Replace(File.ReadAllText(chartYaml), ""));
-        output.WriteLine($"dependencies not built (no charts/*.tgz): rendering a copy without them at {copy}");
-        return copy;
-    }
-
-    private static string Kind(JsonObject doc) => doc["kind"]?.GetValue<string>() ?? "";
-
-    private static string Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Helm!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"helm {string.Join(' ', args)} exited {p.ExitCode}:\n{stderr}\n{stdout.Result}");
-        return stdout.Result;
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
-
-    [GeneratedRegex(@"(?ms)^dependencies:\n(?:[ #].*?\n|\n)*")]
-    private static partial Regex DependenciesBlock();
+    [GeneratedRegex(@"^(?<kind>[a-z]+)(\.[a-z0-9.-]+)?/(?<name>\S+) created \(dry run\)$")]
+    private static partial Regex CreatedLine();
 }

@@ -24,10 +24,10 @@ public sealed class ValuesSchemaTests
         Assert.True(results.IsValid, Describe(results));
     }
 
-    [Fact]
-    public void Ci_values_merged_over_the_defaults_validate()
+    [Theory, MemberData(nameof(HelmTests.CiValues), MemberType = typeof(HelmTests))]
+    public void Ci_values_merged_over_the_defaults_validate(string file)
     {
-        var merged = Merge(ChartEnv.Values(), Yaml.LoadFile(Repo.ChartFile("ci", "test-values.yaml"))!);
+        var merged = Merge(ChartEnv.Values(), Yaml.LoadFile(Repo.ChartFile("ci", file))!);
         var results = Evaluate(merged);
         Assert.True(results.IsValid, Describe(results));
     }
@@ -45,6 +45,18 @@ public sealed class ValuesSchemaTests
         { "task name that is no DNS label", """{"trainer": {"tasks": [{"name": "Rec_1"}]}}""" },
         { "unknown gpu key", """{"trainer": {"gpu": {"vendor": "nvidia"}}}""" },
         { "no serving task", """{"serving": {"config": {"Tasks": []}}}""" },
+        { "the dropped Bitnami subchart's values", """{"kafka": {"enabled": true}}""" },
+        { "a pod label that is no string", """{"ingest": {"podLabels": {"tier": 3}}}""" },
+        { "an env entry without a name", """{"extraEnv": [{"value": "x"}]}""" },
+        { "an env entry with both value and valueFrom", """{"serving": {"extraEnv": [{"name": "A", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]}}""" },
+        { "a misspelt EnvVar key", """{"trainer": {"extraEnv": [{"name": "A", "valu": "x"}]}}""" },
+        { "a priority class that is no DNS name", """{"priorityClassName": "High Priority"}""" },
+        { "a topology spread without topologyKey", """{"ingest": {"topologySpreadConstraints": [{"maxSkew": 1, "whenUnsatisfiable": "DoNotSchedule"}]}}""" },
+        { "an unknown whenUnsatisfiable", """{"serving": {"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "Never"}]}}""" },
+        { "a negative grace period", """{"trainer": {"terminationGracePeriodSeconds": -1}}""" },
+        { "an override of an alert that does not exist", """{"prometheusRule": {"alerts": {"PeterRecLagHigh": {"enabled": false}}}}""" },
+        { "an alert duration Prometheus cannot parse", """{"prometheusRule": {"alerts": {"PeterRecConsumerLagHigh": {"for": "15 minutes"}}}}""" },
+        { "an unknown key of a task", """{"trainer": {"tasks": [{"name": "rec", "podLabels": {"a": "b"}}]}}""" },
     };
 
     [Theory, MemberData(nameof(BadValues))]
@@ -54,8 +66,7 @@ public sealed class ValuesSchemaTests
         Assert.False(results.IsValid, $"accepted: {what}");
     }
 
-    /// <summary>Strict means strict: every object the schema describes property by property closes the rest,
-    /// except the dependency charts' values, which belong to those charts.</summary>
+    /// <summary>Strict means strict: every object the schema describes property by property closes the rest.</summary>
     [Fact]
     public void Every_described_object_forbids_unknown_keys()
     {
@@ -65,8 +76,7 @@ public sealed class ValuesSchemaTests
         {
             if (node is JsonObject obj)
             {
-                if (obj["properties"] is JsonObject && obj["additionalProperties"]?.GetValue<bool>() != false
-                    && path is not ("/properties/kafka" or "/properties/redis"))
+                if (obj["properties"] is JsonObject && obj["additionalProperties"]?.GetValue<bool>() != false)
                     open.Add(path);
                 foreach (var (key, child) in obj) Walk(child, $"{path}/{key}");
             }

@@ -54,8 +54,8 @@ internal static class ChartEnv
         foreach (var (section, node, from) in Sections(values, role, task, includeTasks: false))
         {
             var map = (JsonObject)node.DeepClone();
-            if (from == "config" && section == "Kafka") map["BootstrapServers"] = Computed(values, map, "BootstrapServers", "kafka", $"{Release}-kafka:9092");
-            if (from == "config" && section == "Redis") map["Configuration"] = Computed(values, map, "Configuration", "redis", $"{Release}-redis-master:6379");
+            if (from == "config" && section == "Kafka") map["BootstrapServers"] = Required(map, "Kafka", "BootstrapServers");
+            if (from == "config" && section == "Redis") map["Configuration"] = Required(map, "Redis", "Configuration");
             if (section == RoleSections[role].Section)
             {
                 if (role == "serving") map["BackboneDir"] = BackboneDir(values);
@@ -118,12 +118,13 @@ internal static class ChartEnv
         yield return (own, config, "role");
     }
 
-    private static string Computed(JsonObject values, JsonObject map, string key, string dependency, string service)
+    /// <summary>peterrec.kafkaBootstrap / peterrec.redisConfiguration: the chart installs neither, so they are required
+    /// (BootstrapServers may stay empty when the dev broker's BootstrapFile is set).</summary>
+    private static string Required(JsonObject map, string section, string key)
     {
         if (Format(map[key]) is { Length: > 0 } configured) return configured;
-        if (values[dependency]?["enabled"]?.GetValue<bool>() == true) return service;
         if (key == "BootstrapServers" && Format(map["BootstrapFile"]) is { Length: > 0 }) return "";
-        throw new InvalidOperationException($"config.{(dependency == "kafka" ? "Kafka" : "Redis")}.{key} is required, or set {dependency}.enabled=true");
+        throw new InvalidOperationException($"config.{section}.{key} is required");
     }
 
     private static string BackboneDir(JsonObject values) =>

@@ -64,3 +64,34 @@ public class UserSplitTests
         Assert.Empty(test);
     }
 }
+
+public class UserSplitByUserTests
+{
+    [Fact]
+    public void Rows_without_a_user_split_exactly_as_before()
+    {
+        var rows = Enumerable.Range(0, 500).ToArray();
+        var plain = UserSplit.Split(rows, 0.03, 0.27, seed: 5);
+        var byUser = UserSplit.Split(rows, _ => null, 0.03, 0.27, seed: 5);
+        Assert.Equal(plain.Train, byUser.Train);
+        Assert.Equal(plain.Valid, byUser.Valid);
+        Assert.Equal(plain.Test, byUser.Test);
+        var distinct = UserSplit.Split(rows, r => $"u{r}", 0.03, 0.27, seed: 5);
+        Assert.Equal(plain.Test, distinct.Test);
+    }
+
+    [Fact]
+    public void All_rows_of_a_user_land_in_one_part_and_the_fractions_count_users()
+    {
+        // 300 users with 1..4 rows each.
+        var rows = Enumerable.Range(0, 300).SelectMany(u => Enumerable.Range(0, 1 + u % 4).Select(k => (User: $"u{u}", K: k))).ToArray();
+        var (train, valid, test) = UserSplit.Split(rows, r => r.User, 0.1, 0.2, seed: 2);
+        Assert.Equal(rows.Length, train.Count + valid.Count + test.Count);
+        var parts = new[] { train, valid, test }.Select(p => p.Select(r => r.User).ToHashSet()).ToArray();
+        Assert.Empty(parts[0].Intersect(parts[1]));
+        Assert.Empty(parts[0].Intersect(parts[2]));
+        Assert.Empty(parts[1].Intersect(parts[2]));
+        Assert.Equal(30, parts[1].Count);
+        Assert.Equal(60, parts[2].Count);
+    }
+}

@@ -92,25 +92,21 @@ prints 2592000 as "2.592e+06" (not an int): integral numbers are printed as inte
 {{- if and (kindIs "float64" .) (eq . (floor .)) }}{{ int64 . }}{{ else }}{{ toString . }}{{ end }}
 {{- end }}
 
-{{/* Kafka:BootstrapServers: the configured clusters, else the kafka dependency's service. */}}
+{{/* Kafka:BootstrapServers: required unless BootstrapFile (the dev broker's) is set. */}}
 {{- define "peterrec.kafkaBootstrap" -}}
 {{- if .Values.config.Kafka.BootstrapServers }}
 {{- .Values.config.Kafka.BootstrapServers }}
-{{- else if .Values.kafka.enabled }}
-{{- printf "%s-kafka:9092" .Release.Name }}
 {{- else if not .Values.config.Kafka.BootstrapFile }}
-{{- fail "config.Kafka.BootstrapServers is required (host:port of your Kafka cluster), or set kafka.enabled=true" }}
+{{- fail "config.Kafka.BootstrapServers is required: host:port[,host:port] of your Kafka cluster (the chart installs no Kafka; see deploy/README.md)" }}
 {{- end }}
 {{- end }}
 
-{{/* Redis:Configuration: the configured servers, else the redis dependency's master service. */}}
+{{/* Redis:Configuration: required. */}}
 {{- define "peterrec.redisConfiguration" -}}
 {{- if .Values.config.Redis.Configuration }}
 {{- .Values.config.Redis.Configuration }}
-{{- else if .Values.redis.enabled }}
-{{- printf "%s-redis-master:6379" .Release.Name }}
 {{- else }}
-{{- fail "config.Redis.Configuration is required (host:port of your Redis), or set redis.enabled=true" }}
+{{- fail "config.Redis.Configuration is required: host:port of your Redis (the chart installs no Redis; see deploy/README.md)" }}
 {{- end }}
 {{- end }}
 

@@ -3,7 +3,8 @@ One role's Deployment. Arguments (dict):
   ctx        the root context
   component  ingest | serving | trainer
   command    the peterrec subcommand (ingest, serve, train)
-  role       the role's values (replicas, autoscaling, resources, nodeSelector, tolerations, affinity, podAnnotations)
+  role       the role's values (replicas, autoscaling, resources, nodeSelector, tolerations, affinity, podLabels,
+             podAnnotations, extraEnv, priorityClassName, topologySpreadConstraints, terminationGracePeriodSeconds)
   name       the Deployment's name
   configMap  the role's ConfigMap (its PETERREC_<Section>__* variables)
   task       (trainer) the task name, for labels
@@ -40,16 +41,13 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "peterrec.labels" $root | nindent 8 }}
-        app.kubernetes.io/component: {{ .component }}
-        {{- with .task }}
-        peterrec.io/task: {{ . | quote }}
-        {{- end }}
+        {{- $labels := include "peterrec.labels" $root | fromYaml }}
+        {{- $_ := set $labels "app.kubernetes.io/component" .component }}
+        {{- with .task }}{{ $_ := set $labels "peterrec.io/task" . }}{{ end }}
+        {{- include "peterrec.extraPodMetadata" (dict "what" "podLabels" "chartSet" $labels "global" $root.Values.podLabels "role" $role.podLabels) | nindent 8 }}
       annotations:
-        {{- include "peterrec.configChecksums" (dict "ctx" $root "component" .component) | nindent 8 }}
-        {{- with $role.podAnnotations }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
+        {{- $annotations := include "peterrec.configChecksums" (dict "ctx" $root "component" .component) | fromYaml }}
+        {{- include "peterrec.extraPodMetadata" (dict "what" "podAnnotations" "chartSet" $annotations "global" $root.Values.podAnnotations "role" $role.podAnnotations) | nindent 8 }}
     spec:
       serviceAccountName: {{ include "peterrec.serviceAccountName" $root }}
       automountServiceAccountToken: false
@@ -57,10 +55,13 @@ spec:
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- with (default $root.Values.priorityClassName $role.priorityClassName) }}
+      priorityClassName: {{ . }}
+      {{- end }}
       securityContext:
         {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
       # Kafka consumers leave their group and flush on SIGTERM; a trainer may be mid-checkpoint.
-      terminationGracePeriodSeconds: 60
+      terminationGracePeriodSeconds: {{ $role.terminationGracePeriodSeconds }}
       containers:
         - name: {{ .component }}
           image: {{ if $gpu.enabled }}{{ include "peterrec.cudaImage" $root }}{{ else }}{{ include "peterrec.image" $root }}{{ end }}
@@ -72,6 +73,11 @@ spec:
               protocol: TCP
           envFrom:
             {{- include "peterrec.envFrom" (dict "ctx" $root "configMap" .configMap) | nindent 12 }}
+          {{- with include "peterrec.extraEnv" (list $root.Values.extraEnv $role.extraEnv) }}
+          # extraEnv: env wins over envFrom, so a PETERREC_ variable here overrides the ConfigMaps.
+          env:
+            {{- . | nindent 12 }}
+          {{- end }}
           {{- include "peterrec.probes" $root | nindent 10 }}
           resources:
             {{- $resources := deepCopy (default dict $role.resources) }}
@@ -122,6 +128,58 @@ spec:
       affinity:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- with $role.topologySpreadConstraints }}
+      topologySpreadConstraints:
+        {{- include "peterrec.topologySpread" (dict "constraints" . "selector" (include "peterrec.componentSelectorLabels" (dict "ctx" $root "component" $.component "task" $.task) | fromYaml)) | nindent 8 }}
+      {{- end }}
+{{- end }}
+
+{{/*
+Extra pod labels or annotations: the global map, then the role's (role wins). A key the chart sets itself (selector
+labels, config checksums) is refused: overriding it would detach the pods from their Deployment or stop the roll on
+config changes. Arguments (dict): what (values key, for the message), chartSet, global, role.
+*/}}
+{{- define "peterrec.extraPodMetadata" -}}
+{{- $all := deepCopy .chartSet }}
+{{- $chartSet := .chartSet }}
+{{- $what := .what }}
+{{- range $source := list .global .role }}
+{{- range $k, $v := default dict $source }}
+{{- if hasKey $chartSet $k }}
+{{- fail (printf "%s: %s is set by the chart and cannot be overridden" $what $k) }}
+{{- end }}
+{{- $_ := set $all $k (toString $v) }}
+{{- end }}
+{{- end }}
+{{- toYaml $all }}
+{{- end }}
+
+{{/* extraEnv: the global list, then the role's; a later entry with the same name replaces an earlier one. */}}
+{{- define "peterrec.extraEnv" -}}
+{{- $byName := dict }}
+{{- $order := list }}
+{{- range $list := . }}
+{{- range $e := default list $list }}
+{{- if not (hasKey $byName $e.name) }}{{ $order = append $order $e.name }}{{ end }}
+{{- $_ := set $byName $e.name $e }}
+{{- end }}
+{{- end }}
+{{- range $name := $order }}
+- {{ toYaml (get $byName $name) | nindent 2 | trim }}
+{{- end }}
+{{- end }}
+
+{{/* topologySpreadConstraints with labelSelector defaulted to the role's own pods (what spreading them means). */}}
+{{- define "peterrec.topologySpread" -}}
+{{- $out := list }}
+{{- range $c := .constraints }}
+{{- $c = deepCopy $c }}
+{{- if not (hasKey $c "labelSelector") }}
+{{- $_ := set $c "labelSelector" (dict "matchLabels" $.selector) }}
+{{- end }}
+{{- $out = append $out $c }}
+{{- end }}
+{{- toYaml $out }}
 {{- end }}
 
 {{/* The Service that exposes a role's /metrics (for the ServiceMonitor); the roles serve nothing else. */}}

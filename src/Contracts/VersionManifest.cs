@@ -27,6 +27,12 @@ public sealed record VersionManifest
     /// <summary>Content hash of the backbone the weights were trained over.</summary>
     public required string BackboneFingerprint { get; init; }
     public required long CreatedMs { get; init; }
+    /// <summary>The prequential metric when the version was made (absent in versions published before it was recorded).</summary>
+    public VersionQuality? Prequential { get; init; }
+    /// <summary>What the publish gate decided for this version (absent when no gate ran, e.g. a version republished after a restart).</summary>
+    public VersionGate? Gate { get; init; }
+    /// <summary>Set on a rollback: the version whose weights this one republishes under a new, higher number.</summary>
+    public long? RollbackOf { get; init; }
 
     /// <summary>snake_case JSON, the same for every manifest the artifacts carry.</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -54,3 +60,9 @@ public sealed record VersionManifest
         return manifest;
     }
 }
+
+/// <summary>The prequential metric (hr_5 for rec, accuracy for cls) over the trainer's window, and the popularity baseline's.</summary>
+public sealed record VersionQuality(string Metric, double Value, long Events, double? Baseline);
+
+/// <summary>The publish gate's verdict: reason (ok, no_baseline, few_events), and the held-back metric of candidate and published version.</summary>
+public sealed record VersionGate(string Reason, double? Candidate, double? Published, int Events);

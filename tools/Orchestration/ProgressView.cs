@@ -53,7 +53,7 @@ public sealed class ProgressView
         _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{p.Elapsed.TotalSeconds,5:F0}s] produced {p.Clicks + p.TaskEvents} ({_produceRate:F0}/s) | ingested {p.Ingested:F0} ({_ingestRate:F0}/s) " +
             $"lag {p.IngestLag + p.TrainerLag + p.ServingLag:F0} | train steps {p.TrainSteps:F0} labels {p.LabelsTrained:F0} " +
-            $"preq {Fmt(p.PrequentialWindow, "F3")} | patch v{Fmt(p.TrainerPatchVersion, "F0")} served v{Fmt(p.ServingPatchVersion, "F0")} " +
+            $"preq {Fmt(p.PrequentialWindow, "F3")} pop {Fmt(p.BaselineWindow, "F3")} lift {Fmt(p.Lift, "F2")} | patch v{Fmt(p.TrainerPatchVersion, "F0")} served v{Fmt(p.ServingPatchVersion, "F0")} " +
             $"| users {p.UsersWritten:F0} | freshness p99 {Fmt(p.FreshnessP99Ms, "F0")} ms"));
     }
 
@@ -80,7 +80,8 @@ public sealed class ProgressView
         table.AddRow("produce", $"{p.Clicks} clicks, {p.TaskEvents} labels  [bold]{_produceRate:F0}[/] events/s");
         table.AddRow("ingest", $"{p.Ingested:F0} clicks  [bold]{_ingestRate:F0}[/] events/s  lag {p.IngestLag:F0}");
         table.AddRow("train", $"{p.TrainSteps:F0} steps, {p.LabelsTrained:F0} labels  lag {p.TrainerLag:F0}  prequential hr@5 " +
-                              $"{Fmt(p.PrequentialWindow, "F3")} (window) {Fmt(p.PrequentialTotal, "F3")} (total)");
+                              $"{Fmt(p.PrequentialWindow, "F3")} (window) {Fmt(p.PrequentialTotal, "F3")} (total)  popularity " +
+                              $"{Fmt(p.BaselineWindow, "F3")}  lift {Fmt(p.Lift, "F2")}x");
         table.AddRow("patch", $"published v{Fmt(p.TrainerPatchVersion, "F0")}  served v{Fmt(p.ServingPatchVersion, "F0")}");
         table.AddRow("serve", $"{p.UsersWritten:F0} user writes  lag {p.ServingLag:F0}  freshness p99 (last 10 s) {Fmt(p.FreshnessP99Ms, "F0")} ms");
         return table;

@@ -85,10 +85,13 @@ public static class RunPipeline
             new ProducedCounts(produced.Clicks, produced.TaskEvents, produced.Clicks + produced.TaskEvents),
             (long)last.Ingested, (long)last.DeadLetters, (long)last.LabelsTrained, (long)last.LabelsHeldOut, (long)last.TrainSteps, (long)last.Publishes,
             (long?)last.ServingPatchVersion, usersWithRecs,
-            new PrequentialSummary("hr_5", s.PrequentialWindow, firstWindow, lastWindow, last.PrequentialTotal),
+            new PrequentialSummary("hr_5", s.PrequentialWindow, firstWindow, lastWindow, last.PrequentialTotal,
+                new BaselineSummary("popularity", last.BaselineWindow, last.BaselineTotal), Round3(last.Lift), Round3(last.LiftTotal)),
             freshness, s.Rate, Math.Round(replayClock.Elapsed.TotalSeconds, 2), Math.Round(wall.Elapsed.TotalSeconds, 1), last.Drained,
             stack.Backbone, stack.WorkDir);
     }
+
+    private static double? Round3(double? v) => v is { } x ? Math.Round(x, 3) : null;
 
     private static double? Ms(double? seconds) => seconds is { } x ? Math.Round(x * 1000, 1) : null;
 

@@ -15,6 +15,7 @@ public sealed record RunProgress
     public const string TrainerPublishes = "peterrec_trainer_publishes_total";
     public const string TrainerVersion = "peterrec_trainer_patch_version";
     public const string TrainerPrequential = "peterrec_trainer_prequential";
+    public const string TrainerBaseline = "peterrec_trainer_baseline";
     public const string ServingUsers = "peterrec_serving_users_total";
     public const string ServingVersion = "peterrec_serving_patch_version";
     public const string ServingFreshness = "peterrec_serving_freshness_seconds";
@@ -39,6 +40,12 @@ public sealed record RunProgress
     public double? ServingPatchVersion { get; init; }
     public double? PrequentialWindow { get; init; }
     public double? PrequentialTotal { get; init; }
+    /// <summary>The popularity baseline on the same events and window (<c>peterrec.trainer.baseline</c>).</summary>
+    public double? BaselineWindow { get; init; }
+    public double? BaselineTotal { get; init; }
+    /// <summary>Window metric over the baseline's; null until both exist and the baseline is above 0.</summary>
+    public double? Lift => Ratio(PrequentialWindow, BaselineWindow);
+    public double? LiftTotal => Ratio(PrequentialTotal, BaselineTotal);
     public double UsersWritten { get; init; }
     public double? FreshnessP99Ms { get; init; }
 
@@ -72,15 +79,19 @@ public sealed record RunProgress
             ServingPatchVersion = serving.Max(ServingVersion, t),
             PrequentialWindow = Prequential(trainer, task, metric, "window"),
             PrequentialTotal = Prequential(trainer, task, metric, "total"),
+            BaselineWindow = Prequential(trainer, task, metric, "window", TrainerBaseline),
+            BaselineTotal = Prequential(trainer, task, metric, "total", TrainerBaseline),
             UsersWritten = serving.Sum(ServingUsers, t, ("outcome", "written")),
             FreshnessP99Ms = freshnessP99Ms,
         };
     }
 
     /// <summary>The gauge's Prometheus name may carry a unit suffix; accept the family by prefix.</summary>
-    private static double? Prequential(MetricsSnapshot trainer, string task, string metric, string over)
+    private static double? Prequential(MetricsSnapshot trainer, string task, string metric, string over, string family = TrainerPrequential)
     {
-        var name = trainer.Samples.FirstOrDefault(s => s.Name.StartsWith(TrainerPrequential, StringComparison.Ordinal))?.Name;
+        var name = trainer.Samples.FirstOrDefault(s => s.Name.StartsWith(family, StringComparison.Ordinal))?.Name;
         return name is null ? null : trainer.Max(name, ("task", task), ("metric", metric), ("over", over));
     }
+
+    private static double? Ratio(double? model, double? baseline) => model is { } m && baseline is > 0 and { } b ? m / b : null;
 }

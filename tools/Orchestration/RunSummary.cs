@@ -8,7 +8,13 @@ public sealed record ProducedCounts(long Clicks, long TaskEvents, long Total);
 /// <summary>The trainer's sliding-window metric as first seen full and as last seen, with the labels trained by then.</summary>
 public sealed record PrequentialPoint(double Value, long LabelsTrained);
 
-public sealed record PrequentialSummary(string Metric, int Window, PrequentialPoint? First, PrequentialPoint? Last, double? Total);
+/// <param name="Baseline">The popularity baseline (label counts so far) on the same events and window, as last seen.</param>
+/// <param name="Lift">Last window's model metric over the baseline's; null while the baseline is 0.</param>
+public sealed record PrequentialSummary(string Metric, int Window, PrequentialPoint? First, PrequentialPoint? Last, double? Total,
+    BaselineSummary? Baseline = null, double? Lift = null, double? LiftTotal = null);
+
+/// <summary>The trainer's online popularity baseline: its metric over the last window and since the start.</summary>
+public sealed record BaselineSummary(string Name, double? Last, double? Total);
 
 /// <param name="Source">"exact" (every observed recommendation write) or "histogram" (bucket-interpolated from Serving's metric).</param>
 public sealed record FreshnessSummary(double? P50, double? P99, double? Max, long Samples, string Source);

@@ -34,17 +34,39 @@ public static class TaskEvaluator
             for (int i = 0; i < chunk.Count; i++)
             {
                 var row = new ReadOnlySpan<float>(scores, i * targets, targets);
-                foreach (var positive in chunk[i].Targets)
-                {
-                    if (settings.IsClassification) metrics.AddRank(RankAmongAll(row, positive, []));
-                    else if (settings.FullRanking) metrics.AddRank(RankAmongAll(row, positive, chunk[i].Targets));
-                    else metrics.AddRank(RankAmongSampled(row, positive, chunk[i].Targets, settings.Negatives, rng));
-                }
+                foreach (var positive in chunk[i].Targets) metrics.AddRank(Rank(row, positive, chunk[i].Targets, settings, rng));
             }
         }
         if (wasTraining) model.train();
         return metrics;
     }
+
+    /// <summary>
+    /// Scores every user with one fixed score per target (a popularity baseline: how often each target was a label in
+    /// the training split), with the same candidates <see cref="Evaluate"/> draws for the same settings: the negatives
+    /// depend only on the seed and the users' positives, never on the scores.
+    /// </summary>
+    public static RankingMetrics EvaluateFixed(float[] scores, IReadOnlyList<TaskUser> users, EvalSettings settings)
+    {
+        var metrics = new RankingMetrics();
+        var rng = new Random(settings.Seed);
+        foreach (var user in users)
+            foreach (var positive in user.Targets) metrics.AddRank(Rank(scores, positive, user.Targets, settings, rng));
+        return metrics;
+    }
+
+    /// <summary>Label counts of <paramref name="users"/> per target: the popularity baseline's scores.</summary>
+    public static float[] Popularity(IEnumerable<TaskUser> users, int targets)
+    {
+        var counts = new float[targets];
+        foreach (var u in users) foreach (var t in u.Targets) counts[t]++;
+        return counts;
+    }
+
+    private static long Rank(ReadOnlySpan<float> row, int positive, int[] userTargets, EvalSettings settings, Random rng) =>
+        settings.IsClassification ? RankAmongAll(row, positive, [])
+        : settings.FullRanking ? RankAmongAll(row, positive, userTargets)
+        : RankAmongSampled(row, positive, userTargets, settings.Negatives, rng);
 
     private static long RankAmongAll(ReadOnlySpan<float> row, int positive, int[] skip)
     {

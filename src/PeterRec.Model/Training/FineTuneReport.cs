@@ -29,6 +29,10 @@ public sealed record FineTuneReport
     [JsonPropertyName("best_valid_metric")] public double? BestValidMetric { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+    /// <summary>The popularity baseline (training-split label counts; the majority class for cls) on the same test split and candidates.</summary>
+    [JsonPropertyName("baseline")] public BaselineReport? Baseline { get; init; }
+    /// <summary>Model over baseline on hr_5 (rec) or accuracy (cls); null when the baseline scores 0.</summary>
+    [JsonPropertyName("lift")] public double? Lift { get; init; }
     /// <summary>What reading the event log and labels did (fine-tuning from <c>--events</c>); absent for a fine-tune CSV.</summary>
     [JsonPropertyName("events")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public EventLogSummary? Events { get; init; }
 
@@ -58,6 +62,14 @@ public sealed record FineTuneReport
         };
     }
 
+    /// <summary>Adds the baseline's metrics and the lift of <paramref name="model"/>'s over them.</summary>
+    public FineTuneReport WithBaseline(RankingMetrics baseline, bool classification)
+    {
+        var b = BaselineReport.From(baseline, classification);
+        var (m, p) = classification ? (Accuracy, b.Accuracy) : (Hr5, b.Hr5);
+        return this with { Baseline = b, Lift = m is { } x && p is > 0 and { } y ? Math.Round(x / y, 3) : null };
+    }
+
     public static (long Trainable, long Total) ParameterCounts(nn.Module model)
     {
         long trainable = 0, total = 0;
@@ -70,4 +82,23 @@ public sealed record FineTuneReport
     }
 
     public static long ConvParameterCount(int channels, int kernel) => (long)channels * channels * kernel + channels;
+}
+
+/// <summary>A baseline's metrics in the report, named like the model's.</summary>
+public sealed record BaselineReport
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("mrr_5")] public double? Mrr5 { get; init; }
+    [JsonPropertyName("hr_5")] public double? Hr5 { get; init; }
+    [JsonPropertyName("ndcg_5")] public double? Ndcg5 { get; init; }
+    [JsonPropertyName("accuracy")] public double? Accuracy { get; init; }
+
+    public static BaselineReport From(RankingMetrics m, bool classification) => new()
+    {
+        Name = "popularity",
+        Mrr5 = classification ? null : Math.Round(m.Mrr, 5),
+        Hr5 = classification ? null : Math.Round(m.Hr, 5),
+        Ndcg5 = classification ? null : Math.Round(m.Ndcg, 5),
+        Accuracy = classification ? Math.Round(m.Accuracy, 5) : null,
+    };
 }

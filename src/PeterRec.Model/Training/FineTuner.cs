@@ -52,6 +52,7 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
 
         var eval = new EvalSettings(options.IsClassification, options.EvalNegatives, Seed: options.Seed);
         var m = TaskEvaluator.Evaluate(model, test, eval, device);
+        var popularity = TaskEvaluator.EvaluateFixed(TaskEvaluator.Popularity(train, data.TargetVocab.Count), test, eval);
         var manifest = new TaskManifest
         {
             Task = options.Task, Mode = options.Mode.Name(), Targets = data.TargetVocab.Count,
@@ -59,7 +60,8 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         };
         ModelStore.SaveTask(taskDir, model, manifest, data.TargetVocab);
         curve.Write(Path.Combine(taskDir, "curve"));
-        return FineTuneReport.From(model, options, m, data, trainPairs.Count, curve, clock.Elapsed.TotalSeconds, device);
+        return FineTuneReport.From(model, options, m, data, trainPairs.Count, curve, clock.Elapsed.TotalSeconds, device)
+            .WithBaseline(popularity, options.IsClassification);
     }
 
     /// <summary>

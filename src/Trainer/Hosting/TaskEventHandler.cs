@@ -181,8 +181,10 @@ public sealed class TaskEventHandler(
         _policy.Published();
         metrics.Published(_o.Task);
         var w = learner.Meter.Window;
-        logger.LogInformation("Trainer {Task}: published version {Version} at step {Step}; prequential {Metric} {Value:F4} over the last {Count} events",
-            _o.Task, learner.Version, learner.Step, learner.Settings.IsClassification ? "accuracy" : "HR@5", learner.Settings.IsClassification ? w.Accuracy : w.Hr, w.Count);
+        var b = learner.Baseline.Meter.Window;
+        var cls = learner.Settings.IsClassification;
+        logger.LogInformation("Trainer {Task}: published version {Version} at step {Step}; prequential {Metric} {Value:F4} over the last {Count} events, popularity baseline {Baseline:F4}",
+            _o.Task, learner.Version, learner.Step, cls ? "accuracy" : "HR@5", cls ? w.Accuracy : w.Hr, w.Count, cls ? b.Accuracy : b.Hr);
     }
 
     /// <summary>True when the policy raised the version; a withheld candidate is counted and logged.</summary>

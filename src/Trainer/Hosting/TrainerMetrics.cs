@@ -30,6 +30,10 @@ public sealed class TrainerMetrics
         meter.CreateObservableGauge("peterrec.trainer.patch.version", () => Observe(l => l.Version), "{version}", "Newest patch version");
         meter.CreateObservableGauge("peterrec.trainer.prequential", ObservePrequential, "1",
             "Prequential (score-then-train) quality: metric = hr_5 | mrr_5 | accuracy, over = window | total");
+        meter.CreateObservableGauge("peterrec.trainer.baseline", () => ObserveQuality(l => l.Baseline.Meter), "1",
+            "Popularity baseline (label counts so far; majority class for cls) scored on the same events and window as peterrec.trainer.prequential");
+        meter.CreateObservableGauge("peterrec.trainer.lift", ObserveLift, "1",
+            "Prequential quality over the popularity baseline's (absent while the baseline is 0)");
     }
 
     public PeterRecMetrics Shared { get; }
@@ -65,19 +69,34 @@ public sealed class TrainerMetrics
         if (_learner is { } l) yield return new Measurement<long>(read(l), Task(l.Settings.Task));
     }
 
-    private IEnumerable<Measurement<double>> ObservePrequential()
+    private IEnumerable<Measurement<double>> ObservePrequential() => ObserveQuality(l => l.Meter);
+
+    private IEnumerable<Measurement<double>> ObserveQuality(Func<OnlineLearner, PrequentialMeter> meter)
     {
         if (_learner is not { } l) yield break;
-        foreach (var (over, totals) in new[] { ("window", l.Meter.Window), ("total", l.Meter.Total) })
+        var m = meter(l);
+        foreach (var (over, totals) in new[] { ("window", m.Window), ("total", m.Total) })
         {
             if (totals.Count == 0) continue;
-            KeyValuePair<string, object?>[] Tags(string metric) => [Task(l.Settings.Task), new("metric", metric), new("over", over)];
-            if (l.Settings.IsClassification) yield return new Measurement<double>(totals.Accuracy, Tags("accuracy"));
-            else
-            {
-                yield return new Measurement<double>(totals.Hr, Tags("hr_5"));
-                yield return new Measurement<double>(totals.Mrr, Tags("mrr_5"));
-            }
+            foreach (var (metric, value) in Metrics(l, totals)) yield return new Measurement<double>(value, Tags(l, metric, over));
         }
     }
+
+    private IEnumerable<Measurement<double>> ObserveLift()
+    {
+        if (_learner is not { } l) yield break;
+        foreach (var (over, model, baseline) in new[] { ("window", l.Meter.Window, l.Baseline.Meter.Window), ("total", l.Meter.Total, l.Baseline.Meter.Total) })
+        {
+            if (model.Count == 0) continue;
+            var b = Metrics(l, baseline).ToDictionary();
+            foreach (var (metric, value) in Metrics(l, model))
+                if (PopularityBaseline.Lift(value, b[metric]) is { } lift) yield return new Measurement<double>(lift, Tags(l, metric, over));
+        }
+    }
+
+    private static IEnumerable<(string Metric, double Value)> Metrics(OnlineLearner l, PrequentialTotals totals) =>
+        l.Settings.IsClassification ? [("accuracy", totals.Accuracy)] : [("hr_5", totals.Hr), ("mrr_5", totals.Mrr)];
+
+    private static KeyValuePair<string, object?>[] Tags(OnlineLearner l, string metric, string over) =>
+        [Task(l.Settings.Task), new("metric", metric), new("over", over)];
 }

@@ -20,6 +20,10 @@ public sealed record CheckpointHeader
     public required IReadOnlyDictionary<string, long> Offsets { get; init; }
     public required PrequentialTotals Prequential { get; init; }
     public required IReadOnlyList<long> RecentRanks { get; init; }
+    /// <summary>The popularity baseline: label counts, totals and window (absent in checkpoints written before it existed).</summary>
+    public IReadOnlyDictionary<string, long>? BaselineCounts { get; init; }
+    public PrequentialTotals? BaselinePrequential { get; init; }
+    public IReadOnlyList<long>? BaselineRecentRanks { get; init; }
 }
 
 /// <summary>Adam's settings as the checkpoint records them (<c>peterrec.optimizer</c>).</summary>
@@ -51,6 +55,8 @@ public static class LearnerCheckpoint
             Capacity = learner.Settings.MaxTargets, Labels = [.. learner.Targets.Labels],
             BackboneFingerprint = learner.BackboneFingerprint, Offsets = offsets,
             Prequential = learner.Meter.Total, RecentRanks = learner.Meter.RecentRanks,
+            BaselineCounts = learner.Baseline.Counts, BaselinePrequential = learner.Baseline.Meter.Total,
+            BaselineRecentRanks = learner.Baseline.Meter.RecentRanks,
         };
         var entries = ModelStore.TaskEntries(learner.Model);
         var (settings, states) = AdamState(learner);
@@ -121,6 +127,8 @@ public static class LearnerCheckpoint
         learner.Version = header.Version;
         learner.TrainedEvents = header.TrainedEvents;
         learner.Meter.Restore(header.Prequential, header.RecentRanks);
+        if (header.BaselineCounts is { } counts)
+            learner.Baseline.Restore(counts, header.BaselinePrequential ?? new PrequentialTotals(), header.BaselineRecentRanks ?? []);
         return header;
     }
 

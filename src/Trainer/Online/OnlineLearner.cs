@@ -42,6 +42,7 @@ public sealed partial class OnlineLearner : IDisposable
         _rng = new Random(settings.Seed);
         Targets = new TargetTable(settings.MaxTargets, closed: settings.Classes.Count > 0, settings.Classes);
         Meter = new PrequentialMeter(settings.PrequentialWindow);
+        Baseline = new PopularityBaseline(settings.PrequentialWindow);
         Holdout = new HoldoutSlice(settings.HoldoutSize);
         var hidden = settings.PatchHidden > 0 ? settings.PatchHidden : PeterRecModel.DefaultPatchHidden(config.Channels);
         manual_seed(settings.Seed);
@@ -60,6 +61,9 @@ public sealed partial class OnlineLearner : IDisposable
     public string BackboneFingerprint { get; }
     public TargetTable Targets { get; internal set; }
     public PrequentialMeter Meter { get; }
+
+    /// <summary>The popularity recommender scored on the same events, candidates and window as <see cref="Meter"/>.</summary>
+    public PopularityBaseline Baseline { get; }
     public PeterRecModel Model => _model;
     internal Adam Optimizer => _optimizer;
 
@@ -132,10 +136,17 @@ public sealed partial class OnlineLearner : IDisposable
         for (int i = 0; i < batch.Count; i++)
         {
             var row = new ReadOnlySpan<float>(before, i * used, used);
+            var label = Targets.Labels[batch[i].Row];
             // A non-finite score ranks nothing: NaN compares false and would look like a perfect hit.
-            if (!AllFinite(row)) continue;
-            var rank = RankOf(row, batch[i].Row, _rng);
-            if (rank is { } r) { ranks.Add(r); Meter.Add(r); }
+            if (AllFinite(row) && Candidates(used, batch[i].Row, _rng) is { } candidates)
+            {
+                var r = RankingMetrics.RankOf(row[batch[i].Row], Pick(row, candidates));
+                ranks.Add(r);
+                Meter.Add(r);
+                // The baseline ranks the same event among the same candidates, before the label is counted.
+                Baseline.Score(Targets.Labels, batch[i].Row, candidates);
+            }
+            Baseline.Observe(label);
         }
         var train = Enumerable.Range(0, batch.Count).Where(i => batch[i].Train).Select(i => (long)i).ToArray();
         if (train.Length == 0) return (null, null);
@@ -180,25 +191,32 @@ public sealed partial class OnlineLearner : IDisposable
     }
 
     /// <summary>Pre-update rank of the true row: among all used rows (cls) or sampled negatives (rec); null when alone.</summary>
-    private long? RankOf(ReadOnlySpan<float> row, int positive, Random rng)
+    private long? RankOf(ReadOnlySpan<float> row, int positive, Random rng) =>
+        Candidates(row.Length, positive, rng) is { } c ? RankingMetrics.RankOf(row[positive], Pick(row, c)) : null;
+
+    /// <summary>The rows the positive is ranked against: every other used row (cls, or few rows) or sampled negatives (rec); null when alone.</summary>
+    private int[]? Candidates(int used, int positive, Random rng)
     {
-        int others = row.Length - 1;
+        int others = used - 1;
         if (others < 1) return null;
         if (Settings.IsClassification || others <= Settings.EvalNegatives)
-        {
-            var all = new float[others];
-            for (int j = 0, k = 0; j < row.Length; j++) if (j != positive) all[k++] = row[j];
-            return RankingMetrics.RankOf(row[positive], all);
-        }
-        var picked = new float[Settings.EvalNegatives];
+            return [.. Enumerable.Range(0, used).Where(j => j != positive)];
+        var picked = new int[Settings.EvalNegatives];
         var seen = new HashSet<int>();
         for (int k = 0; k < picked.Length;)
         {
-            int j = rng.Next(row.Length);
+            int j = rng.Next(used);
             if (j == positive || !seen.Add(j)) continue;
-            picked[k++] = row[j];
+            picked[k++] = j;
         }
-        return RankingMetrics.RankOf(row[positive], picked);
+        return picked;
+    }
+
+    private static float[] Pick(ReadOnlySpan<float> row, int[] rows)
+    {
+        var values = new float[rows.Length];
+        for (int k = 0; k < rows.Length; k++) values[k] = row[rows[k]];
+        return values;
     }
 
     /// <summary>Starts a new version and returns its Redis value (manifest + trainable tensors).</summary>
@@ -216,9 +234,25 @@ public sealed partial class OnlineLearner : IDisposable
             PatchHidden = _model.PatchHidden, Channels = _model.Config.Channels, Capacity = Settings.MaxTargets,
             Labels = [.. Targets.Labels], BackboneFingerprint = BackboneFingerprint,
             CreatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Prequential = Quality(), RollbackOf = null,
+            Gate = LastGate is { } g ? new VersionGate(g.Reason, Finite(g.Candidate), Finite(g.Baseline), g.Events) : null,
         };
         return PublishedVersion.Write(manifest, ModelStore.TaskEntries(_model));
     }
+
+    /// <summary>The verdict that let the newest version through (null after a restart until the next gate).</summary>
+    public PublishVerdict? LastGate { get; internal set; }
+
+    private VersionQuality? Quality()
+    {
+        var (w, b) = (Meter.Window, Baseline.Meter.Window);
+        if (w.Count == 0) return null;
+        return Settings.IsClassification
+            ? new VersionQuality("accuracy", w.Accuracy, w.Count, b.Accuracy)
+            : new VersionQuality("hr_5", w.Hr, w.Count, b.Hr);
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     public void Dispose()
     {

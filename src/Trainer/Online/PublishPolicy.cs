@@ -65,7 +65,7 @@ public sealed class PublishPolicy(OnlineLearner learner, PublishRules rules, Tim
     private PublishVerdict Gate()
     {
         var verdict = learner.CheckCandidate();
-        if (verdict.Publish) learner.Version++;
+        if (verdict.Publish) { learner.Version++; learner.LastGate = verdict; }
         else
         {
             // Withheld: wait a whole interval before checking again rather than re-evaluating every batch.

@@ -60,7 +60,7 @@ public class EventLogTransferEqualityTests
                  "--labels", Path.Combine(data, $"{task}_labels.csv"), "--until", until, "--out", dir.File($"{task}-events"), .. tune]);
             var (c, e) = (Json(dir.File($"{task}-csv/report.json")), Json(dir.File($"{task}-events/report.json")));
             var metrics = task == "rec" ? new[] { "mrr_5", "hr_5", "ndcg_5" } : ["accuracy"];
-            foreach (var field in metrics.Concat(["train_examples", "test_examples", "targets", "oov_tokens", "epochs_run", "best_valid_metric"]))
+            foreach (var field in metrics.Concat(["train_examples", "test_examples", "targets", "oov_tokens", "epochs_run", "best_valid_metric", "baseline", "lift"]))
                 Assert.Equal(c.GetProperty(field).GetRawText(), e.GetProperty(field).GetRawText());
             Assert.Equal(150, e.GetProperty("events").GetProperty("examples").GetInt32());
         }

@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RecsCommand.Create());
+        root.Subcommands.Add(PatchCommand.Create());
         root.Subcommands.Add(BenchPipelineCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ChaosCommand.Create());

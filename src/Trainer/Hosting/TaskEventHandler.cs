@@ -40,6 +40,7 @@ public sealed class TaskEventHandler(
     private readonly SemaphoreSlim _exclusive = new(1, 1);
     private OnlineLearner? _learner;
     private PublishPolicy? _policy;
+    private (long Version, byte[] Value)? _pendingValue;
 
     public OnlineLearner? Learner => _learner;
 
@@ -65,6 +66,8 @@ public sealed class TaskEventHandler(
         _learner = learner;
         _policy = policy;
         metrics.Track(learner);
+        // Also when the pointer names the checkpoint's own number: a rollback may have taken it while this process was down.
+        await FollowRollbackAsync(always: true).ConfigureAwait(false);
         await PublishPendingAsync(ct).ConfigureAwait(false);
         await LoadBaselineAsync(policy.PublishedVersion).ConfigureAwait(false);
     }
@@ -103,6 +106,7 @@ public sealed class TaskEventHandler(
         if (_learner is not { } learner || _policy is not { } policy || !await _exclusive.WaitAsync(0, ct).ConfigureAwait(false)) return;
         try
         {
+            await FollowRollbackAsync().ConfigureAwait(false);
             await PublishPendingAsync(ct).ConfigureAwait(false);
             if (!Versioned(policy.WhenIdle())) return;
             LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
@@ -115,6 +119,7 @@ public sealed class TaskEventHandler(
     {
         var learner = _learner ?? throw new InvalidOperationException("the trainer has not started");
         var policy = _policy!;
+        await FollowRollbackAsync().ConfigureAwait(false);
         await PublishPendingAsync(ct).ConfigureAwait(false);
 
         var events = new List<TaskEvent>(batch.Count);
@@ -177,7 +182,23 @@ public sealed class TaskEventHandler(
     {
         var learner = _learner!;
         if (!_policy!.HasPending) return;
-        await publisher.PublishAsync(_o.Task, learner.Version, learner.ExportVersion(), ct).ConfigureAwait(false);
+        // A retry must write the very bytes of the first attempt: the publish script accepts an equal value as done.
+        if (_pendingValue?.Version != learner.Version) _pendingValue = (learner.Version, learner.ExportVersion());
+        if (!await publisher.PublishAsync(_o.Task, learner.Version, _pendingValue.Value.Value, ct).ConfigureAwait(false))
+        {
+            // The number was taken (a rollback published it first): drop the pending version and follow what is there.
+            logger.LogWarning("Trainer {Task}: version {Version} was taken in Redis before it was published; following the latest version", _o.Task, learner.Version);
+            _pendingValue = null;
+            await FollowRollbackAsync(always: true).ConfigureAwait(false);
+            if (_policy.HasPending)
+            {
+                var latest = await publisher.LatestAsync(_o.Task).ConfigureAwait(false);
+                _policy.Resume(latest);
+                learner.Version = Math.Max(learner.Version, latest);
+            }
+            return;
+        }
+        _pendingValue = null;
         _policy.Published();
         metrics.Published(_o.Task);
         var w = learner.Meter.Window;
@@ -185,6 +206,44 @@ public sealed class TaskEventHandler(
         var cls = learner.Settings.IsClassification;
         logger.LogInformation("Trainer {Task}: published version {Version} at step {Step}; prequential {Metric} {Value:F4} over the last {Count} events, popularity baseline {Baseline:F4}",
             _o.Task, learner.Version, learner.Step, cls ? "accuracy" : "HR@5", cls ? w.Accuracy : w.Hr, w.Count, cls ? b.Accuracy : b.Hr);
+    }
+
+    /// <summary>
+    /// Continues from a rollback (<c>peterrec patch rollback</c>): when the latest pointer has moved past what this
+    /// trainer published (or <paramref name="always"/>) and names a rollback version it has not continued from yet, its
+    /// weights and labels become the learner's, and the checkpoint follows at once. Any other foreign version is only
+    /// taken as the published number, so this trainer's next version goes above it.
+    /// </summary>
+    private async Task FollowRollbackAsync(bool always = false)
+    {
+        var learner = _learner!;
+        var policy = _policy!;
+        var latest = await publisher.LatestAsync(_o.Task).ConfigureAwait(false);
+        if (latest <= learner.RolledBackTo || (!always && latest == policy.PublishedVersion)) return;
+        var value = await publisher.ReadAsync(_o.Task, latest).ConfigureAwait(false);
+        if (value is null) return;
+        var what = $"version {_o.Task} v{latest}";
+        try
+        {
+            var (manifest, tensors) = PublishedVersion.Read(value, what);
+            if (manifest.RollbackOf is not { } of)
+            {
+                if (latest > policy.PublishedVersion) policy.Resume(latest);
+                if (learner.Version < latest) learner.Version = latest;
+                return;
+            }
+            learner.Adopt(manifest, tensors, what);
+            policy.Resume(latest);
+            _pendingValue = null;
+            LearnerCheckpoint.Save(CheckpointPath, learner, _covered);
+            metrics.RolledBack(_o.Task);
+            logger.LogWarning("Trainer {Task}: rolled back: continuing from version {Version} (the weights of version {Of}, step {Step}, {Labels} targets); optimizer state reset",
+                _o.Task, latest, of, manifest.Step, manifest.Labels.Count);
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogError("Trainer {Task}: cannot continue from {What}: {Error}", _o.Task, what, e.Message);
+        }
     }
 
     /// <summary>True when the policy raised the version; a withheld candidate is counted and logged.</summary>

@@ -7,7 +7,7 @@ namespace PeterRec.Trainer.Hosting;
 /// <summary>The Trainer's instruments on the shared <c>PeterRec</c> meter; labels are low-cardinality (task, outcome).</summary>
 public sealed class TrainerMetrics
 {
-    private readonly Counter<long> _steps, _events, _publishes, _skipped, _withheld;
+    private readonly Counter<long> _steps, _events, _publishes, _skipped, _withheld, _rollbacks;
     private readonly Histogram<double> _loss, _checkpoint;
     private readonly Histogram<long> _stepBatch;
     private OnlineLearner? _learner;
@@ -24,6 +24,8 @@ public sealed class TrainerMetrics
             "Micro-batches not stepped, by reason: nonfinite_loss, nonfinite_gradient, gradient_norm");
         _withheld = meter.CreateCounter<long>("peterrec.trainer.publishes.withheld", "{patch}",
             "Due patch versions not published, by reason: nonfinite_patch, worse_on_holdout");
+        _rollbacks = meter.CreateCounter<long>("peterrec.trainer.rollbacks", "{rollback}",
+            "Rollback versions (peterrec patch rollback) the trainer continued from");
         _loss = meter.CreateHistogram<double>("peterrec.trainer.loss", "1", "Mean training loss per consumed batch");
         _checkpoint = meter.CreateHistogram<double>("peterrec.trainer.checkpoint.duration", "s", "Time to write a checkpoint durably");
         _stepBatch = meter.CreateHistogram<long>("peterrec.trainer.step.batch.size", "{event}", "Events per consumed batch that were trained on");
@@ -59,6 +61,8 @@ public sealed class TrainerMetrics
     }
 
     public void Published(string task) => _publishes.Add(1, Task(task));
+
+    public void RolledBack(string task) => _rollbacks.Add(1, Task(task));
 
     public void Checkpointed(string task, TimeSpan duration) => _checkpoint.Record(duration.TotalSeconds, Task(task));
 

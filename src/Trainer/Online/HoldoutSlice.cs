@@ -19,6 +19,9 @@ public sealed class HoldoutSlice(int capacity)
     }
 
     public IReadOnlyList<(int[] Source, int Row)> Snapshot() => [.. _events];
+
+    /// <summary>Forgets every held-back event (their rows may not exist in a rolled-back target table).</summary>
+    public void Clear() => _events.Clear();
 }
 
 /// <summary>Whether a candidate version may be published, and the figures the decision was made on.</summary>

@@ -24,6 +24,8 @@ public sealed record CheckpointHeader
     public IReadOnlyDictionary<string, long>? BaselineCounts { get; init; }
     public PrequentialTotals? BaselinePrequential { get; init; }
     public IReadOnlyList<long>? BaselineRecentRanks { get; init; }
+    /// <summary>The newest rollback version the learner continued from (absent or 0: none).</summary>
+    public long RolledBackTo { get; init; }
 }
 
 /// <summary>Adam's settings as the checkpoint records them (<c>peterrec.optimizer</c>).</summary>
@@ -56,7 +58,7 @@ public static class LearnerCheckpoint
             BackboneFingerprint = learner.BackboneFingerprint, Offsets = offsets,
             Prequential = learner.Meter.Total, RecentRanks = learner.Meter.RecentRanks,
             BaselineCounts = learner.Baseline.Counts, BaselinePrequential = learner.Baseline.Meter.Total,
-            BaselineRecentRanks = learner.Baseline.Meter.RecentRanks,
+            BaselineRecentRanks = learner.Baseline.Meter.RecentRanks, RolledBackTo = learner.RolledBackTo,
         };
         var entries = ModelStore.TaskEntries(learner.Model);
         var (settings, states) = AdamState(learner);
@@ -126,6 +128,7 @@ public static class LearnerCheckpoint
         learner.Step = header.Step;
         learner.Version = header.Version;
         learner.TrainedEvents = header.TrainedEvents;
+        learner.RolledBackTo = header.RolledBackTo;
         learner.Meter.Restore(header.Prequential, header.RecentRanks);
         if (header.BaselineCounts is { } counts)
             learner.Baseline.Restore(counts, header.BaselinePrequential ?? new PrequentialTotals(), header.BaselineRecentRanks ?? []);

@@ -23,7 +23,7 @@ namespace PeterRec.Trainer.Online;
 public sealed partial class OnlineLearner : IDisposable
 {
     private readonly PeterRecModel _model;
-    private readonly Adam _optimizer;
+    private Adam _optimizer;
     private readonly Device _device;
     private readonly Random _rng;
     private readonly Dictionary<string, long> _skipped = new(StringComparer.Ordinal);

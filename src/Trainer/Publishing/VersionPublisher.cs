@@ -13,9 +13,10 @@ namespace PeterRec.Trainer.Publishing;
 public sealed record VersionRetention(int KeepVersions, int TtlSeconds);
 
 /// <summary>
-/// Publishes versions of a task's weights. Redis: the value goes to <see cref="RedisKeys.Version"/> (with a TTL as a
-/// backstop), then <see cref="RedisKeys.LatestVersion"/> is raised to the version by a script that never lowers it,
-/// then the version <c>KeepVersions</c> back is deleted. So a reader that follows the pointer always finds a whole
+/// Publishes versions of a task's weights. Redis: one script writes the value to <see cref="RedisKeys.Version"/> (with
+/// a TTL as a backstop) and raises <see cref="RedisKeys.LatestVersion"/> to the version, only if that is higher than
+/// the pointer (it never lowers it, and never overwrites a number a rollback took); then the version
+/// <c>KeepVersions</c> back is deleted. So a reader that follows the pointer always finds a whole
 /// value, and a replayed publish of an older version cannot move servers backwards. Kafka: a
 /// <see cref="VersionAnnouncement"/> on the patches topic, keyed by task, tells servers to look now (they also poll the
 /// pointer, so a lost announcement only delays a swap). Every step is idempotent: publishing the same version twice
@@ -23,10 +24,18 @@ public sealed record VersionRetention(int KeepVersions, int TtlSeconds);
 /// </summary>
 public sealed class VersionPublisher : IDisposable
 {
-    private const string RaisePointer = """
-        local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-        if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
-        return 0
+    // One script, so the value and the pointer move together and a rollback (VersionHistory) cannot take the same
+    // number in between: 1 = published, 0 = this exact value is already the latest (a retry), -1 = the number is taken.
+    private const string PublishScript = """
+        local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local version = tonumber(ARGV[1])
+        if version > current then
+          if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+          redis.call('SET', KEYS[2], ARGV[1])
+          return 1
+        end
+        if version == current and redis.call('GET', KEYS[1]) == ARGV[2] then return 0 end
+        return -1
         """;
 
     private readonly IConnectionMultiplexer _redis;
@@ -61,16 +70,18 @@ public sealed class VersionPublisher : IDisposable
         return v.IsNull ? null : (byte[])v!;
     }
 
-    public async Task PublishAsync(string task, long version, byte[] value, CancellationToken ct)
+    /// <returns>False when the number is taken by a higher or different latest version (a rollback): nothing was written.</returns>
+    public async Task<bool> PublishAsync(string task, long version, byte[] value, CancellationToken ct)
     {
         var db = _redis.GetDatabase();
-        var ttl = _retention.TtlSeconds > 0 ? new Expiration(TimeSpan.FromSeconds(_retention.TtlSeconds)) : Expiration.Default;
-        await db.StringSetAsync(_keys.Version(task, version), value, ttl).ConfigureAwait(false);
-        await db.ScriptEvaluateAsync(RaisePointer, [_keys.LatestVersion(task)], [version]).ConfigureAwait(false);
+        var outcome = (long)await db.ScriptEvaluateAsync(PublishScript, [_keys.Version(task, version), _keys.LatestVersion(task)],
+            [version, value, _retention.TtlSeconds]).ConfigureAwait(false);
+        if (outcome < 0) return false;
         var old = version - _retention.KeepVersions;
         if (old >= 1) await db.KeyDeleteAsync(_keys.Version(task, old)).ConfigureAwait(false);
         var note = new VersionAnnouncement(task, version, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await _producer.ProduceAsync(_topic, new Message<string, byte[]> { Key = task, Value = note.ToJson() }, ct).ConfigureAwait(false);
+        return true;
     }
 
     public void Dispose()

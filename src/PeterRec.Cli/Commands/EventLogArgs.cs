@@ -43,6 +43,8 @@ public sealed class EventLogArgs
         return events;
     }
 
+    public bool HasEvents(ParseResult r) => r.GetValue(_events) is not null;
+
     public string RequiredEventsPath(ParseResult r) => r.GetValue(_events) ?? throw new ArgumentException("expected --events FILE");
 
     /// <summary>The labels file when given (optional where labels only refine what is read).</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using PeterRec.Cli.Rendering;
 using PeterRec.Model.Data.Events;
+using PeterRec.Kafka;
 using PeterRec.Model.Storage;
 using PeterRec.Model.Training;
 
@@ -36,28 +37,62 @@ public static class PretrainCommand
             data, output, emb, kernel, dilations, seq, epochs, batch, lr, seed, loss, sampleFraction, masked, validFraction, patience, skipBad, device, threads, force,
         };
         var events = EventLogArgs.AddTo(cmd, labels: false);
+        var kafka = KafkaClickArgs.AddTo(cmd);
+        PretrainOptions Options(ParseResult r) => new()
+        {
+            Channels = r.GetValue(emb), Kernel = r.GetValue(kernel), Dilations = ParseInts(r.GetValue(dilations)!, "--dilations"),
+            MaxSeq = r.GetValue(seq), Epochs = r.GetValue(epochs), Batch = r.GetValue(batch), LearningRate = r.GetValue(lr),
+            Seed = r.GetValue(seed), Loss = r.GetValue(loss)!, SampleFraction = r.GetValue(sampleFraction), Masked = r.GetValue(masked),
+            ValidFraction = r.GetValue(validFraction), Patience = r.GetValue(patience), SkipBadRows = r.GetValue(skipBad), Device = r.GetValue(device)!,
+        };
         cmd.SetAction(r => CommandGuard.Run(() =>
         {
+            if (kafka.FromKafka(r, data, events)) return PretrainFromKafka(r, kafka, events, Options(r), r.GetValue(output)!, r.GetValue(force), r.GetValue(threads));
             var eventsPath = events.EventsPath(r, data);
             CommandGuard.SetThreads(r.GetValue(threads));
-            var options = new PretrainOptions
-            {
-                Channels = r.GetValue(emb), Kernel = r.GetValue(kernel), Dilations = ParseInts(r.GetValue(dilations)!, "--dilations"),
-                MaxSeq = r.GetValue(seq), Epochs = r.GetValue(epochs), Batch = r.GetValue(batch), LearningRate = r.GetValue(lr),
-                Seed = r.GetValue(seed), Loss = r.GetValue(loss)!, SampleFraction = r.GetValue(sampleFraction), Masked = r.GetValue(masked),
-                ValidFraction = r.GetValue(validFraction), Patience = r.GetValue(patience), SkipBadRows = r.GetValue(skipBad), Device = r.GetValue(device)!,
-            };
+            var options = Options(r);
             var outDir = r.GetValue(output)!;
             ModelStore.CheckBackboneOutput(outDir, r.GetValue(force));
             var report = TrainingProgressView.Run("pretrain", p => eventsPath is null
                 ? new Pretrainer(options, p).Run(r.GetValue(data)!, outDir)
                 : new Pretrainer(options, p).Run(ClickSequences.Read(eventsPath, events.Options(r, options.SkipBadRows)), eventsPath, outDir));
-            var json = JsonSerializer.Serialize(report, ModelStore.Json);
-            File.WriteAllText(Path.Combine(outDir, "pretrain_report.json"), json);
-            Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(ModelStore.Json) { WriteIndented = false }));
-            return 0;
+            return WriteReport(report, outDir);
         }));
         return cmd;
+    }
+
+    private static int WriteReport(PretrainReport report, string outDir)
+    {
+        var json = JsonSerializer.Serialize(report, ModelStore.Json);
+        File.WriteAllText(Path.Combine(outDir, "pretrain_report.json"), json);
+        Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(ModelStore.Json) { WriteIndented = false }));
+        return 0;
+    }
+
+    /// <summary>Pretrains from the clicks topic as it stands now (a bounded read; see <see cref="ClickTopicReader"/>).</summary>
+    private static int PretrainFromKafka(ParseResult r, KafkaClickArgs kafka, EventLogArgs events, PretrainOptions options, string outDir, bool force, int threads)
+    {
+        CommandGuard.SetThreads(threads);
+        ModelStore.CheckBackboneOutput(outDir, force);
+        ClickTopicReader reader;
+        try { reader = kafka.Reader(r); }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e) { throw new ArgumentException($"--from-kafka: {e.Message}", e); }
+        var source = $"kafka://{reader.Topic}";
+        ClickSequences sequences;
+        try
+        {
+            sequences = ClickSequences.FromClicks(reader.Read(m => Console.Error.WriteLine($"pretrain: {m}")), events.Options(r, options.SkipBadRows),
+                source, "kafka", kafka.SinceMs(r), () => reader.SkippedTotal);
+        }
+        catch (Exception e) when (e is TimeoutException or Confluent.Kafka.KafkaException)
+        {
+            throw new InvalidOperationException($"{source}: {e.Message}", e);
+        }
+        if (reader.SkippedTotal > 0)
+            Console.Error.WriteLine($"pretrain: skipped {reader.SkippedTotal} records Ingest would dead-letter " +
+                $"({string.Join(", ", reader.Skipped.Select(p => $"{p.Key} {p.Value}"))}); first: {reader.SkippedExamples[0]}");
+        var report = TrainingProgressView.Run("pretrain", p => new Pretrainer(options, p).Run(sequences, source, outDir));
+        return WriteReport(report, outDir);
     }
 
     public static int[] ParseInts(string text, string option)

@@ -39,7 +39,45 @@ public sealed class ClickSequences
             store.Add(users.Add(row.User), items.Add(row.Value), row.TimeMs, row.Line);
             return RowFate.Kept;
         });
+        return Group(users, items, store, file, bad, options);
+    }
 
+    /// <summary>
+    /// Groups clicks that do not come from a file (a Kafka topic), with the same steps as <see cref="Read"/>: the n-th
+    /// click plays the role of line n (ties in arrival order). Clicks before <paramref name="sinceMs"/> or at or after
+    /// <see cref="EventLogOptions.UntilMs"/> are counted as outside the split.
+    /// </summary>
+    /// <param name="source">Names the input in the summary (its "file"), e.g. <c>kafka://topic</c>.</param>
+    /// <param name="badRows">Records of the input that were not clicks (counted by the caller as they were skipped).</param>
+    public static ClickSequences FromClicks(IEnumerable<(string User, string Item, long TimeMs)> clicks, EventLogOptions options,
+        string source, string format, long? sinceMs, Func<long> badRows)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var users = new Vocabulary([]);
+        var items = new Vocabulary([]);
+        var store = new UserEventStore();
+        var (since, until) = (sinceMs ?? long.MinValue, options.UntilMs ?? long.MaxValue);
+        long rows = 0, outside = 0;
+        foreach (var (user, item, time) in clicks)
+        {
+            rows++;
+            if (time < since || time >= until) { outside++; continue; }
+            store.Add(users.Add(user), items.Add(item), time, checked((int)rows));
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        var bad = badRows();
+        var file = new EventFileSummary
+        {
+            File = source, Format = format, Rows = rows, BadRows = bad, OutsideSplit = outside, Seconds = Math.Round(seconds, 3),
+            RowsPerSecond = Math.Round((rows + bad) / Math.Max(seconds, 1e-9)),
+        };
+        return Group(users, items, store, file, [], options);
+    }
+
+    private static ClickSequences Group(Vocabulary users, Vocabulary items, UserEventStore store, EventFileSummary file, List<string> bad, EventLogOptions options)
+    {
         long duplicates = 0;
         for (int u = 0; u < store.Users; u++) duplicates += store.SortAndDedupe(u);
         var rare = SequenceFilters.DropRareItems(store, items.Count, options.MinItemCount);

@@ -41,6 +41,11 @@ public static class LocalRun
             Log("interrupted; everything started was stopped");
             return 130;
         }
+        catch (Exception e) when (e is PeterRec.Model.Data.CsvFormatException or InvalidDataException)
+        {
+            Log($"error: {e.Message}");
+            return 2;
+        }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or Microsoft.Extensions.Options.OptionsValidationException or StackExchange.Redis.RedisConnectionException)
         {
             Log($"error: {e.Message}");

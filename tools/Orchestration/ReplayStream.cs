@@ -8,9 +8,11 @@ namespace PeterRec.Orchestration;
 /// order, are interleaved at random (each user's own events stay in order), paced at <c>rate</c> events/s, and every
 /// event is stamped with the wall clock at the moment it is handed to the producer, so freshness is measured from
 /// real event time. Leading "0" items are the format's left padding, not clicks.
+/// Given <c>timeOrdered</c> events (an event log, <see cref="EventLogReplay"/>) instead, they are replayed in their
+/// order, paced and stamped the same way (so their order, not their original spacing, is kept).
 /// </summary>
 public sealed class ReplayStream(string path, string task, string userPrefix, double rate, long maxEvents, int maxUsers,
-    int activeUsers = 256, int seed = 1)
+    int activeUsers = 256, int seed = 1, IEnumerable<ReplayEvent>? timeOrdered = null)
 {
     private long _clicks, _taskEvents;
 
@@ -26,12 +28,13 @@ public sealed class ReplayStream(string path, string task, string userPrefix, do
         var bucket = new TokenBucket(rate);
         var rng = new Random(seed);
         var active = new List<Queue<ReplayEvent>>();
-        using var users = Users().GetEnumerator();
+        using var users = (timeOrdered is null ? Users() : timeOrdered.Select(e => new Queue<ReplayEvent>([e]))).GetEnumerator();
         var more = true;
         var lastTs = 0L;
         while (!ct.IsCancellationRequested && (maxEvents <= 0 || Produced < maxEvents))
         {
-            while (more && active.Count < activeUsers)
+            // A time-ordered log is taken one event at a time: its order is the point.
+            while (more && active.Count < (timeOrdered is null ? activeUsers : 1))
             {
                 more = users.MoveNext();
                 if (more) active.Add(users.Current);

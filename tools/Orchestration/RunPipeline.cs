@@ -16,6 +16,14 @@ public static class RunPipeline
     public static async Task<RunSummary> RunAsync(RunSettings s, ProgressView view, Action<string> log, CancellationToken ct)
     {
         var wall = Stopwatch.StartNew();
+        // Read (and check) the user's log before anything starts: a bad row stops the run here, naming it.
+        var ordered = default(IEnumerable<ReplayEvent>);
+        if (s.EventsFile is not null)
+        {
+            var (eventLog, events) = EventLogReplay.Read(s.EventsFile, s.LabelsFile, s.Task, new PeterRec.Model.Data.Events.EventLogOptions());
+            log($"event log: {eventLog.Count} clicks and labels in event-time order ({eventLog.Clicks!.Rows} click rows, {eventLog.Labels?.Rows ?? 0} label rows)");
+            ordered = events;
+        }
         await using var stack = await RunStack.StartAsync(s, log, ct);
         // Admin: the freshness probe may need CONFIG SET to turn keyspace notifications on.
         var redisOptions = ConfigurationOptions.Parse(stack.RedisConfiguration);
@@ -29,17 +37,22 @@ public static class RunPipeline
         using var ingest = new MetricsScraper(stack.Ingest.HttpPort!.Value);
         using var trainer = new MetricsScraper(stack.Trainer.HttpPort!.Value);
         using var serving = new MetricsScraper(stack.Serving.HttpPort!.Value);
-        var replay = new ReplayStream(stack.Data, s.Task, "u", s.Rate, s.Events, s.Users);
+        var replay = new ReplayStream(stack.Data, s.Task, "u", s.Rate, s.Events, s.Users, timeOrdered: ordered);
         var (factory, topics) = KafkaSettings.FromEnvironment(stack.KafkaServers, stack.BootstrapFile);
         var producerConfig = factory.CreateProducerConfig("peterrec-run");
         producerConfig.LingerMs = 5;
 
         log($"replaying {stack.Data} at {(s.Rate > 0 ? $"{s.Rate:F0} events/s" : "full speed")}");
         var replayClock = Stopwatch.StartNew();
+        long clicksHandled = 0;
         var replayTask = Task.Factory.StartNew(() =>
         {
             using var producer = KafkaClientFactory.Instance.CreateProducer(producerConfig);
-            var result = EventReplayer.Run(producer, topics, replay.Events(ct), rate: 0, maxEvents: 0, ct);
+            // A user's log interleaves labels tightly with their clicks: each label waits until Ingest has handled the
+            // clicks before it (at most 30 s, so a stuck Ingest cannot hold the replay forever).
+            var events = s.EventsFile is null ? replay.Events(ct)
+                : LabelLag.Hold(replay.Events(ct), (before, held) => Interlocked.Read(ref clicksHandled) >= before || held > TimeSpan.FromSeconds(30), ct);
+            var result = EventReplayer.Run(producer, topics, events, rate: 0, maxEvents: 0, ct);
             replayClock.Stop();
             return result;
         }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -62,6 +75,7 @@ public static class RunPipeline
                 // The first full window: the earliest scrape at which the trainer had trained at least a window's worth.
                 if (firstWindow is null && last.LabelsTrained >= s.PrequentialWindow && last.PrequentialWindow is { } w)
                     firstWindow = new PrequentialPoint(w, (long)last.LabelsTrained);
+                Interlocked.Exchange(ref clicksHandled, (long)(last.Ingested + last.DeadLetters + last.LateDropped));
                 update(last);
                 if (replayTask.IsFaulted) await replayTask;
                 if (!replayTask.IsCompleted) continue;

@@ -17,6 +17,12 @@ public sealed record RunSettings
     /// <summary>Fine-tune CSV to replay; null = the synthetic benchmark's rec.csv.</summary>
     public string? Data { get; init; }
 
+    /// <summary>A click log to replay instead of <see cref="Data"/> (needs <see cref="Backbone"/>); with <see cref="LabelsFile"/>, interleaved by event time.</summary>
+    public string? EventsFile { get; init; }
+
+    /// <summary>The task's labels (user, label, time) to replay with <see cref="EventsFile"/>.</summary>
+    public string? LabelsFile { get; init; }
+
     public string Task { get; init; } = "rec";
 
     public string KeyPrefix { get; init; } = "peterrec";
@@ -68,5 +74,11 @@ public sealed record RunSettings
         if (Backbone is not null && !File.Exists(Path.Combine(Backbone, "config.json")))
             yield return $"--backbone '{Backbone}' has no config.json (expected a directory written by peterrec pretrain)";
         if (Data is not null && !File.Exists(Data)) yield return $"--data '{Data}' does not exist";
+        if (EventsFile is not null && Data is not null) yield return "--events and --data: expected one of them";
+        if (LabelsFile is not null && EventsFile is null) yield return "--labels: expected it with --events";
+        if (EventsFile is not null && Backbone is null)
+            yield return "--events: expected --backbone too (a backbone pretrained on the same domain, e.g. peterrec pretrain --events FILE --until TIME)";
+        foreach (var (option, file) in new[] { ("--events", EventsFile), ("--labels", LabelsFile) })
+            if (file is not null && !File.Exists(file)) yield return $"{option} '{file}' does not exist";
     }
 }

@@ -108,7 +108,8 @@ public sealed class RunStack : IAsyncDisposable
     private async Task PrepareModelAsync(CancellationToken ct)
     {
         var dataDir = Path.Combine(WorkDir, "data");
-        if (_s.Data is null)
+        if (_s.EventsFile is not null) Data = Path.GetFullPath(_s.EventsFile);
+        else if (_s.Data is null)
         {
             var options = new SyntheticOptions { PretrainUsers = _s.PretrainUsers, FineTuneUsers = _s.StreamUsers };
             var stamp = Path.Combine(dataDir, "options.txt");

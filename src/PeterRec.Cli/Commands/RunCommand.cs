@@ -21,7 +21,9 @@ public static class RunCommand
         var task = new Option<string>("--task") { Description = "Task of the replayed labels", DefaultValueFactory = _ => d.Task };
         var prefix = new Option<string>("--key-prefix") { Description = "Redis key prefix", DefaultValueFactory = _ => d.KeyPrefix };
         var rate = new Option<double>("--rate") { Description = "Offered events/s (clicks + labels); 0 = as fast as possible", DefaultValueFactory = _ => d.Rate };
-        var events = new Option<long>("--events") { Description = "Stop the replay after this many events; 0 = all", DefaultValueFactory = _ => d.Events };
+        var events = new Option<long>("--max-events") { Description = "Stop the replay after this many events; 0 = all", DefaultValueFactory = _ => d.Events };
+        var eventLog = new Option<string?>("--events") { Description = "Replay this click log (event-log formats, as pretrain --events) instead of --data; needs --backbone" };
+        var labels = new Option<string?>("--labels") { Description = "With --events: the task's labels (user, label, time), interleaved with the clicks by event time" };
         var users = new Option<int>("--users") { Description = "Replay at most this many users; 0 = all", DefaultValueFactory = _ => d.Users };
         var pretrainUsers = new Option<int>("--pretrain-users") { Description = "Synthetic pretrain users", DefaultValueFactory = _ => d.PretrainUsers };
         var streamUsers = new Option<int>("--stream-users") { Description = "Synthetic stream users", DefaultValueFactory = _ => d.StreamUsers };
@@ -36,7 +38,7 @@ public static class RunCommand
         var summary = new Option<string?>("--summary") { Description = "Also write the summary as JSON to this file" };
         var cmd = new Command("run", "Run the whole pipeline locally: Redis, broker, backbone, ingest, train, serve, a replayed stream, a summary")
         {
-            workDir, kafka, redis, backbone, data, task, prefix, rate, events, users, pretrainUsers, streamUsers, epochs, channels,
+            workDir, kafka, redis, backbone, data, eventLog, labels, task, prefix, rate, events, users, pretrainUsers, streamUsers, epochs, channels,
             publish, window, partitions, threads, drain, fresh, summary,
         };
         cmd.SetAction(async (r, ct) =>
@@ -44,7 +46,7 @@ public static class RunCommand
             var settings = new RunSettings
             {
                 WorkDir = r.GetValue(workDir)!, Kafka = r.GetValue(kafka), Redis = r.GetValue(redis), Backbone = r.GetValue(backbone),
-                Data = r.GetValue(data), Task = r.GetValue(task)!, KeyPrefix = r.GetValue(prefix)!, Rate = r.GetValue(rate),
+                Data = r.GetValue(data), EventsFile = r.GetValue(eventLog), LabelsFile = r.GetValue(labels), Task = r.GetValue(task)!, KeyPrefix = r.GetValue(prefix)!, Rate = r.GetValue(rate),
                 Events = r.GetValue(events), Users = r.GetValue(users), PretrainUsers = r.GetValue(pretrainUsers),
                 StreamUsers = r.GetValue(streamUsers), PretrainEpochs = r.GetValue(epochs), Channels = r.GetValue(channels),
                 PublishEverySteps = r.GetValue(publish), PrequentialWindow = r.GetValue(window), Partitions = r.GetValue(partitions),

@@ -38,4 +38,26 @@ public class EventLogCommandTests
         Assert.Equal(2, Run("inspect-events", "--events", events));
         Assert.Equal(0, Run("inspect-events", "--events", events, "--skip-bad-rows"));
     }
+
+    [Fact]
+    public void Pretrain_from_kafka_takes_no_file_and_the_kafka_options_need_it()
+    {
+        using var dir = new TempDir();
+        var events = dir.Write("e.csv", "user,item,ts\nu1,a,1\nu1,b,2\n");
+        Assert.Equal(2, Run("pretrain", "--from-kafka", "--events", events, "--bootstrap-servers", "127.0.0.1:1", "--out", dir.File("bb")));
+        Assert.Equal(2, Run("pretrain", "--events", events, "--topic", "clicks", "--out", dir.File("bb")));
+        Assert.Equal(2, Run("pretrain", "--from-kafka", "--bootstrap-servers", "127.0.0.1:1", "--since", "whenever", "--out", dir.File("bb")));
+        Assert.False(Directory.Exists(dir.File("bb")));
+    }
+
+    [Fact]
+    public void Produce_and_run_refuse_labels_without_an_event_log()
+    {
+        using var dir = new TempDir();
+        var labels = dir.Write("l.csv", "user,label,ts\nu1,t,2\n");
+        Assert.Equal(2, Run("run", "--labels", labels, "--work-dir", dir.File("w")));
+        Assert.Equal(2, Run("run", "--events", labels, "--work-dir", dir.File("w")));   // no --backbone
+        Assert.NotEqual(0, Run("produce", "--labels", labels, "--synthetic", "5"));
+        Assert.False(Directory.Exists(dir.File("w")));
+    }
 }

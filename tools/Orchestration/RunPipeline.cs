@@ -18,11 +18,17 @@ public static class RunPipeline
         var wall = Stopwatch.StartNew();
         // Read (and check) the user's log before anything starts: a bad row stops the run here, naming it.
         var ordered = default(IEnumerable<ReplayEvent>);
+        var lastClicks = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         if (s.EventsFile is not null)
         {
             var (eventLog, events) = EventLogReplay.Read(s.EventsFile, s.LabelsFile, s.Task, new PeterRec.Model.Data.Events.EventLogOptions());
             log($"event log: {eventLog.Count} clicks and labels in event-time order ({eventLog.Clicks!.Rows} click rows, {eventLog.Labels?.Rows ?? 0} label rows)");
-            ordered = events;
+            // Each user's last click, for the closing pass that scores every user (ScoreEveryUserAsync).
+            ordered = events.Select(e =>
+            {
+                if (e.Click is { } c) lastClicks[c.User] = c.Ts;
+                return e;
+            });
         }
         await using var stack = await RunStack.StartAsync(s, log, ct);
         // Admin: the freshness probe may need CONFIG SET to turn keyspace notifications on.
@@ -87,13 +93,15 @@ public static class RunPipeline
         if (produced.Failed > 0) log($"replay: {produced.Failed} events could not be produced");
         if (!last.Drained) log($"drain: not caught up within {s.DrainTimeout.TotalSeconds:F0} s; the summary shows where each role stood");
 
-        var usersWithRecs = await CountRecsAsync(redis, keys, s.Task);
         var finalScrape = await serving.ScrapeAsync(CancellationToken.None);
         var freshness = probe is not null
             ? RunSummary.Freshness(probe.Snapshot())
             : new FreshnessSummary(Ms(finalScrape.HistogramQuantile(RunProgress.ServingFreshness, 0.5)),
                 Ms(finalScrape.HistogramQuantile(RunProgress.ServingFreshness, 0.99)), null,
                 (long)finalScrape.Sum(RunProgress.ServingFreshness + "_count"), "histogram");
+        if (s.EventsFile is not null && last.Drained && last.ServingPatchVersion > 0)
+            await ScoreEveryUserAsync(lastClicks, factory, topics, serving, s, log, ct);
+        var usersWithRecs = await CountRecsAsync(redis, keys, s.Task);
         var lastWindow = last.PrequentialWindow is { } lw ? new PrequentialPoint(lw, (long)last.LabelsTrained) : null;
         return new RunSummary(
             new ProducedCounts(produced.Clicks, produced.TaskEvents, produced.Clicks + produced.TaskEvents),
@@ -103,6 +111,32 @@ public static class RunPipeline
                 new BaselineSummary("popularity", last.BaselineWindow, last.BaselineTotal), Round3(last.Lift), Round3(last.LiftTotal)),
             freshness, s.Rate, Math.Round(replayClock.Elapsed.TotalSeconds, 2), Math.Round(wall.Elapsed.TotalSeconds, 1), last.Drained,
             stack.Backbone, stack.WorkDir);
+    }
+
+    /// <summary>
+    /// A log's clicks usually all come before its labels, so Serving, which scores a user when the user clicks, has no
+    /// version yet for most of them. After the drain (freshness already measured) every replayed user is announced as
+    /// changed once, with its last click's time, and the run waits until Serving has written them.
+    /// </summary>
+    private static async Task ScoreEveryUserAsync(System.Collections.Concurrent.ConcurrentDictionary<string, long> lastClicks,
+        KafkaClientConfigs factory, TopicOptions topics, MetricsScraper serving, RunSettings s, Action<string> log, CancellationToken ct)
+    {
+        var before = (await serving.ScrapeAsync(ct)).Sum(RunProgress.ServingUsers, ("task", s.Task));
+        using (var producer = KafkaClientFactory.Instance.CreateProducer(factory.CreateProducerConfig("peterrec-run-score")))
+        {
+            foreach (var (user, ts) in lastClicks)
+                producer.Produce(topics.ChangedUsers, new Message<string, byte[]> { Key = user, Value = new ChangedUser(user, ts).ToJson() });
+            producer.Flush(ct);
+        }
+        log($"scoring every replayed user once with the served version ({lastClicks.Count} users)");
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < s.DrainTimeout && !ct.IsCancellationRequested)
+        {
+            var done = (await serving.ScrapeAsync(ct)).Sum(RunProgress.ServingUsers, ("task", s.Task)) - before;
+            if (done >= lastClicks.Count) return;
+            await Task.Delay(500, ct);
+        }
+        log("scoring every user: serving did not finish within the drain timeout");
     }
 
     private static double? Round3(double? v) => v is { } x ? Math.Round(x, 3) : null;

@@ -18,7 +18,8 @@ namespace PeterRec.Ingest.Pipeline;
 /// </summary>
 /// <remarks>
 /// Every user of the batch is announced, even when the clicks were redeliveries: the earlier attempt may have
-/// crashed between the Redis write and the announcement, and announcing twice is harmless.
+/// crashed between the Redis write and the announcement, and announcing twice is harmless. A user whose clicks in
+/// the batch were all too late for the window (dropped) is not announced: nothing changed.
 /// </remarks>
 public sealed class ClickBatchHandler(
     WindowWriter windows,
@@ -35,7 +36,6 @@ public sealed class ClickBatchHandler(
     {
         var deliveries = new List<Task>();
         var byUser = new Dictionary<string, List<PositionedClick>>(StringComparer.Ordinal);
-        var newestTs = new Dictionary<string, long>(StringComparer.Ordinal);
         var skew = ingestOptions.Value.MaxFutureSkewSeconds;
         var latest = skew > 0 ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + skew * 1000L : long.MaxValue;
         foreach (var record in batch)
@@ -54,8 +54,8 @@ public sealed class ClickBatchHandler(
             var click = parsed.Value!;
             if (!byUser.TryGetValue(click.User, out var clicks)) byUser[click.User] = clicks = [];
             clicks.Add(new PositionedClick(click.Item, click.Ts, record.Partition.Value, record.Offset.Value));
-            newestTs[click.User] = Math.Max(click.Ts, newestTs.GetValueOrDefault(click.User));
         }
+        var announced = 0;
 
         if (byUser.Count > 0)
         {
@@ -63,8 +63,10 @@ public sealed class ClickBatchHandler(
                 async _ => await windows.ApplyAsync(byUser, ingestOptions.Value.WindowSize, redisOptions.Value.WindowTtlSeconds).ConfigureAwait(false),
                 ct).ConfigureAwait(false);
             metrics.Record(result);
-            // Only now, with the windows durable, may anyone be told they changed.
-            foreach (var (user, ts) in newestTs)
+            // Only now, with the windows durable, may anyone be told they changed; the ts is the window's newest click,
+            // so a late click can never make the announced (and served) click time go backwards.
+            announced = result.Announce.Count;
+            foreach (var (user, ts) in result.Announce)
                 deliveries.Add(producer.Producer.ProduceAsync(topics.Value.ChangedUsers,
                     new Message<string, byte[]> { Key = user, Value = new ChangedUser(user, ts).ToJson() }, ct));
         }
@@ -78,6 +80,6 @@ public sealed class ClickBatchHandler(
             shared.RecordError("ingest", "produce");
             throw new InvalidOperationException($"delivery to Kafka failed ({e.Error.Code}: {e.Error.Reason}); the batch will be retried", e);
         }
-        metrics.ChangedUsers(newestTs.Count);
+        metrics.ChangedUsers(announced);
     }
 }

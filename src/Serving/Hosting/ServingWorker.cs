@@ -22,6 +22,7 @@ public sealed class ServingWorker(
     IOptions<ServingOptions> options,
     IOptions<TopicOptions> topics,
     ChangedUserHandler handler,
+    BackgroundScorer background,
     VersionRegistry versions,
     KafkaConsumerRegistry registry,
     KafkaMetrics metrics,
@@ -31,6 +32,7 @@ public sealed class ServingWorker(
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(KafkaConsumeLoop Loop, IDisposable Registration)> _loops = [];
     private Task? _poller;
+    private Task? _background;
 
     public IKafkaConsumerStatus? Consumer => _loops.Count > 0 ? _loops[0].Loop : null;
 
@@ -55,6 +57,7 @@ public sealed class ServingWorker(
             new KafkaConsumeLoopOptions { Name = "serving-patches", Topics = [topics.Value.Patches], MaxBatchSize = 100 },
             OnAnnouncementsAsync, logger, metrics));
         _poller = PollAsync(_stop.Token);
+        _background = Task.Run(() => background.RunAsync(_stop.Token));
         logger.LogInformation("Serving tasks {Tasks}: {Kafka}, changed users from {Topic} as group {Group}", string.Join(",", o.Tasks), kafka.Options, topics.Value.ChangedUsers, o.GroupId);
     }
 
@@ -110,6 +113,7 @@ public sealed class ServingWorker(
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_poller is not null) await _poller.ConfigureAwait(false);
+        if (_background is not null) await _background.ConfigureAwait(false);
         foreach (var (loop, registration) in _loops)
         {
             await loop.StopAsync().ConfigureAwait(false);

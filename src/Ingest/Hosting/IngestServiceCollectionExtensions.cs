@@ -16,6 +16,7 @@ public static class IngestServiceCollectionExtensions
         services.AddPeterRecRedis();
         services.AddSingleton<WindowWriter>();
         services.AddSingleton<IngestProducer>();
+        services.AddSingleton<DeadLetterSink>();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<ClickBatchHandler>();
         services.AddSingleton<IngestWorker>();

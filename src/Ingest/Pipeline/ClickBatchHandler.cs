@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using PeterRec.Contracts;
@@ -24,13 +23,13 @@ namespace PeterRec.Ingest.Pipeline;
 public sealed class ClickBatchHandler(
     WindowWriter windows,
     IngestProducer producer,
+    DeadLetterSink deadLetters,
     IOptions<IngestOptions> ingestOptions,
     IOptions<RedisOptions> redisOptions,
     IOptions<TopicOptions> topics,
     [FromKeyedServices(RedisServiceCollectionExtensions.RedisWritePipelineKey)] ResiliencePipeline redisRetry,
     IngestMetrics metrics,
-    PeterRecMetrics shared,
-    ILogger<ClickBatchHandler> logger)
+    PeterRecMetrics shared)
 {
     public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
@@ -47,8 +46,7 @@ public sealed class ClickBatchHandler(
             if (!parsed.IsValid)
             {
                 metrics.DeadLetter(parsed.Reason.ToKind());
-                logger.LogDebug("Dead letter {TopicPartitionOffset}: {Reason}", record.TopicPartitionOffset, parsed.Describe());
-                deliveries.Add(producer.Producer.ProduceAsync(topics.Value.DeadLetter, DeadLetters.ToMessage(record, parsed.Reason, parsed.Detail!), ct));
+                deliveries.Add(deadLetters.ProduceAsync(record, parsed.Reason, parsed.Detail!, ct));
                 continue;
             }
             var click = parsed.Value!;
@@ -75,7 +73,7 @@ public sealed class ClickBatchHandler(
         {
             await Task.WhenAll(deliveries).ConfigureAwait(false);
         }
-        catch (ProduceException<string, byte[]> e)
+        catch (KafkaException e)
         {
             shared.RecordError("ingest", "produce");
             throw new InvalidOperationException($"delivery to Kafka failed ({e.Error.Code}: {e.Error.Reason}); the batch will be retried", e);

@@ -23,6 +23,7 @@ public sealed class ServingWorker(
     IOptions<TopicOptions> topics,
     ChangedUserHandler handler,
     BackgroundScorer background,
+    DeadLetterSink deadLetters,
     VersionRegistry versions,
     KafkaConsumerRegistry registry,
     KafkaMetrics metrics,
@@ -66,6 +67,7 @@ public sealed class ServingWorker(
     private async Task OnAnnouncementsAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
         var tasks = new HashSet<string>(StringComparer.Ordinal);
+        var deliveries = new List<Task>();
         foreach (var r in batch)
         {
             var note = VersionAnnouncement.Parse(r.Message.Value ?? []);
@@ -74,9 +76,13 @@ public sealed class ServingWorker(
                 if (options.Value.Tasks.Contains(note.Value!.Task)) tasks.Add(note.Value.Task);
                 continue;
             }
+            // Every server reads every announcement (a private group each), so each one dead-letters a bad one: with N
+            // servers the dead-letter topic gets N copies, told apart by nothing but arrival (at-least-once anyway).
             metrics.RecordError("serving", "invalid_announcement");
-            logger.LogWarning("Serving: ignoring announcement {Position}: {Reason}", r.TopicPartitionOffset, note.Describe());
+            logger.LogWarning("Serving: invalid announcement {Position} sent to the dead-letter topic ({Kind})", r.TopicPartitionOffset, note.Reason.ToKind());
+            deliveries.Add(deadLetters.SendAsync("serving", r, note.Reason, note.Detail!, ct));
         }
+        await Task.WhenAll(deliveries).ConfigureAwait(false);
         foreach (var task in tasks) await versions.RefreshAsync(task).ConfigureAwait(false);
     }
 

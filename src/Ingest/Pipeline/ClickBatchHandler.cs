@@ -7,6 +7,7 @@ using PeterRec.Hosting;
 using PeterRec.Kafka;
 using PeterRec.Redis;
 using PeterRec.Ingest.Windows;
+using PeterRec.Ingest.Recovery;
 
 namespace PeterRec.Ingest.Pipeline;
 
@@ -28,6 +29,7 @@ public sealed class ClickBatchHandler(
     IOptions<RedisOptions> redisOptions,
     IOptions<TopicOptions> topics,
     [FromKeyedServices(RedisServiceCollectionExtensions.RedisWritePipelineKey)] ResiliencePipeline redisRetry,
+    RedisLossGuard guard,
     IngestMetrics metrics,
     PeterRecMetrics shared)
 {
@@ -57,8 +59,10 @@ public sealed class ClickBatchHandler(
 
         if (byUser.Count > 0)
         {
+            var partitions = batch.Select(r => r.Partition.Value).ToHashSet();
             var result = await redisRetry.ExecuteAsync(
-                async _ => await windows.ApplyAsync(byUser, ingestOptions.Value.WindowSize, redisOptions.Value.WindowTtlSeconds).ConfigureAwait(false),
+                async token => await guard.ApplyAsync(partitions, byUser.Keys,
+                    () => windows.ApplyAsync(byUser, ingestOptions.Value.WindowSize, redisOptions.Value.WindowTtlSeconds), token).ConfigureAwait(false),
                 ct).ConfigureAwait(false);
             metrics.Record(result);
             // Only now, with the windows durable, may anyone be told they changed; the ts is the window's newest click,

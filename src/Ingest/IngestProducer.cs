@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using PeterRec.Kafka;
 
-namespace PeterRec.Ingest.Pipeline;
+namespace PeterRec.Ingest;
 
 /// <summary>The role's one idempotent producer (acks=all), for changed users (dead letters go through <see cref="DeadLetterSink"/>, raw keys).</summary>
 public sealed class IngestProducer : IDisposable

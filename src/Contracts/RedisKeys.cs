@@ -13,6 +13,10 @@ namespace PeterRec.Contracts;
 /// &lt;prefix&gt;:{u:&lt;user&gt;}:rep:&lt;task&gt;      user representation                             Serving writes
 /// &lt;prefix&gt;:{t:&lt;task&gt;}:patch:&lt;version&gt;  a published version (see PublishedVersion)    Trainer writes
 /// &lt;prefix&gt;:{t:&lt;task&gt;}:patch:latest    the newest published version number             Trainer writes
+/// &lt;prefix&gt;:ingest:generation       hash clicks partition -> marker (windows complete)  Ingest (loss detection)
+/// &lt;prefix&gt;:{t:&lt;task&gt;}:pending         sorted set user -> click ts: announced, no version yet  Serving
+/// &lt;prefix&gt;:{t:&lt;task&gt;}:active          sorted set user -> last scored (unix ms)        Serving (re-score)
+/// &lt;prefix&gt;:{t:&lt;task&gt;}:rescore:&lt;version&gt; claim: one server re-scores a version's active users  Serving
 /// </code>
 /// Ids are escaped so no id can change the layout: <c>%</c>, <c>{</c> and <c>}</c> become <c>%25</c>, <c>%7B</c>,
 /// <c>%7D</c> (a brace would move the hash tag). Ids must also pass <see cref="EventLimits.CheckId"/>.
@@ -37,6 +41,16 @@ public sealed class RedisKeys(string prefix)
     }
 
     public string LatestVersion(string task) => $"{Prefix}:{{t:{Escape("task", task)}}}:patch:latest";
+
+    /// <summary>Hash: clicks partition -> when its windows were last known complete (Ingest's Redis-loss marker).</summary>
+    public string IngestGeneration() => $"{Prefix}:ingest:generation";
+
+    public string PendingUsers(string task) => $"{Prefix}:{{t:{Escape("task", task)}}}:pending";
+
+    public string ActiveUsers(string task) => $"{Prefix}:{{t:{Escape("task", task)}}}:active";
+
+    public string RescoreClaim(string task, long version) =>
+        $"{Prefix}:{{t:{Escape("task", task)}}}:rescore:{version.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Validates an id and escapes the characters that would break the layout.</summary>
     public static string Escape(string field, string id)

@@ -21,16 +21,17 @@ public sealed class LocalRedisServer : IDisposable
     /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6391</c>.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static LocalRedisServer Start(string executable = "redis-server", TimeSpan? startTimeout = null)
+    /// <param name="port">A port to reuse (e.g. to restart an empty server where a test's clients reconnect); null = a free one.</param>
+    public static LocalRedisServer Start(string executable = "redis-server", TimeSpan? startTimeout = null, int? port = null)
     {
-        var port = LoopbackPort.Free();
+        var listen = port ?? LoopbackPort.Free();
         var psi = new ProcessStartInfo(executable)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        foreach (var arg in new[] { "--port", listen.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
             psi.ArgumentList.Add(arg);
         Process process;
         try
@@ -45,10 +46,10 @@ public sealed class LocalRedisServer : IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new LocalRedisServer(process, port);
+        var server = new LocalRedisServer(process, listen);
         try
         {
-            LoopbackPort.WaitUntilAccepting(process, port, startTimeout ?? TimeSpan.FromSeconds(10), "redis-server");
+            LoopbackPort.WaitUntilAccepting(process, listen, startTimeout ?? TimeSpan.FromSeconds(10), "redis-server");
             return server;
         }
         catch

@@ -43,6 +43,10 @@ public sealed record ChaosReport
     /// <summary>Per role: RSS (MiB) once a minute from the start, so a leak and a plateau can be told apart.</summary>
     [JsonPropertyName("rss_per_minute_mib")] public Dictionary<string, double[]> RssPerMinuteMiB { get; init; } = [];
     public bool Passed { get; init; }
+    /// <summary>The first differences the audit found (empty when clean).</summary>
+    public List<string> AuditDetails { get; init; } = [];
+    /// <summary>Where a failed run's work directory (logs, AOF, report, audit) was kept; null when the run passed.</summary>
+    public string? KeptWorkDir { get; init; }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 
@@ -60,6 +64,7 @@ public sealed record ChaosReport
         $"drain                    {DrainSeconds:F1} s; patch version {PatchVersion}; recs keys {RecsWritten}",
         .. RssMiB.Select(r => $"rss {r.Key,-20} {r.Value[0]:F0} -> {r.Value[1]:F0} MiB"
             + (RssPerMinuteMiB.TryGetValue(r.Key, out var m) && m.Length > 2 ? $" (per minute: {string.Join(" ", m.Select(v => v.ToString("F0")))})" : "")),
+        .. (KeptWorkDir is null ? Array.Empty<string>() : [$"kept                     {KeptWorkDir} (logs/, chaos.log, report.json, audit.txt)"]),
         $"result                   {(Passed ? "PASS" : "FAIL")}",
     ]);
 }

@@ -15,11 +15,56 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
 {
     private const string Prefix = "chaos";
 
+    /// <summary>
+    /// Runs once. A failed run (or one that threw) keeps its work directory, renamed to <c>&lt;work-dir&gt;-failed-&lt;utc
+    /// time&gt;</c> so the next run cannot wipe it: role logs (<c>logs/</c>), this run's log (<c>chaos.log</c>), the Redis
+    /// AOF, checkpoints, <c>report.json</c> and <c>audit.txt</c> (the first differences found); the report says where.
+    /// </summary>
     public async Task<ChaosReport> RunAsync(CancellationToken ct)
     {
         var work = Path.GetFullPath(s.WorkDir);
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(work);
+        var runLog = new StreamWriter(Path.Combine(work, "chaos.log"), append: true) { AutoFlush = true };
+        void Log(string m)
+        {
+            lock (runLog) runLog.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {m}");
+            log(m);
+        }
+        ChaosReport report;
+        try
+        {
+            report = await RunInAsync(work, Log, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log($"run failed: {e}");
+            runLog.Dispose();
+            log($"failed run kept in {Keep(work)}");
+            throw;
+        }
+        if (report.Passed)
+        {
+            runLog.Dispose();
+            return report;
+        }
+        await File.WriteAllTextAsync(Path.Combine(work, "report.json"), report.ToJson(), CancellationToken.None).ConfigureAwait(false);
+        await File.WriteAllLinesAsync(Path.Combine(work, "audit.txt"), report.AuditDetails, CancellationToken.None).ConfigureAwait(false);
+        runLog.Dispose();
+        var kept = Keep(work);
+        log($"failed run kept in {kept}");
+        return report with { KeptWorkDir = kept };
+    }
+
+    private static string Keep(string work)
+    {
+        var kept = $"{work}-failed-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        Directory.Move(work, kept);
+        return kept;
+    }
+
+    private async Task<ChaosReport> RunInAsync(string work, Action<string> log, CancellationToken ct)
+    {
         var topics = new TopicOptions();
         using var cluster = new MockKafkaCluster();
         cluster.SetInitialRebalanceDelay(TimeSpan.Zero);
@@ -144,6 +189,7 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
             RssPerMinuteMiB = rss.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key,
                 r => r.Value.Where((_, i) => i % Math.Max(1, 60 / Math.Max(1, s.RssSampleSeconds)) == 0).Append(r.Value[^1]).ToArray()),
             Passed = audit.Clean && load.Failed == 0 && audit.ValidClicks >= load.Clicks,
+            AuditDetails = [.. audit.Details],
         };
     }
 

@@ -11,6 +11,9 @@ public sealed record AuditResult(
     long ValidClicks, long Users, long ExpectedEntries, long WindowEntries, long Lost, long Duplicated, long Unexpected, long UsersWrong,
     long DeadLettersExpected, long DeadLettersReceived, long DeadLettersDistinct, long DeadLettersMissing, long DeadLettersUnexpected)
 {
+    /// <summary>The first differences found (users whose window differs, dead letters missing or unexpected), for a failed run's report.</summary>
+    public IReadOnlyList<string> Details { get; init; } = [];
+
     public bool Clean => Lost == 0 && Duplicated == 0 && Unexpected == 0 && UsersWrong == 0 && DeadLettersMissing == 0 && DeadLettersUnexpected == 0;
 }
 
@@ -23,6 +26,8 @@ public sealed record AuditResult(
 /// </summary>
 public static class WindowAudit
 {
+    private const int MaxDetails = 20;
+
     public static async Task<AuditResult> RunAsync(string bootstrap, IConnectionMultiplexer redis, string keyPrefix, int windowSize,
         TopicOptions topics, IReadOnlyCollection<string> consumedTopics)
     {
@@ -48,6 +53,8 @@ public static class WindowAudit
         var store = new WindowStore(redis, new RedisKeys(keyPrefix));
         var actual = await store.ReadManyAsync(users).ConfigureAwait(false);
         long expectedEntries = 0, entries = 0, lost = 0, duplicated = 0, unexpected = 0, wrong = 0;
+        var details = new List<string>();
+        static string Show(IEnumerable<(long Ts, string Item)> w) => string.Join(" ", w.Select(e => $"{e.Ts}:{e.Item}"));
         for (int u = 0; u < users.Count; u++)
         {
             var want = windows[users[u]].OrderBy(e => e.Ts).ThenBy(e => e.Partition).ThenBy(e => e.Offset)
@@ -55,7 +62,16 @@ public static class WindowAudit
             var got = actual[u].Select(e => (e.Ts, e.Item)).ToList();
             expectedEntries += want.Count;
             entries += got.Count;
-            if (!want.SequenceEqual(got)) wrong++;
+            if (!want.SequenceEqual(got))
+            {
+                wrong++;
+                if (details.Count < MaxDetails)
+                {
+                    var all = windows[users[u]].OrderBy(e => e.Ts).ThenBy(e => e.Partition).ThenBy(e => e.Offset);
+                    details.Add($"window {users[u]}: want [{Show(want)}]\n  got  [{Show(got)}]\n  clicks on the topic (ts:item@partition/offset): "
+                        + string.Join(" ", all.TakeLast(windowSize + 5).Select(e => $"{e.Ts}:{e.Item}@{e.Partition}/{e.Offset}")));
+                }
+            }
             var wantSet = want.ToHashSet();
             var seen = new HashSet<(long, string)>();
             foreach (var g in got)
@@ -71,8 +87,11 @@ public static class WindowAudit
             int.Parse(DeadLetters.Header(d.Message.Headers, DeadLetterHeaders.Partition) ?? "-1"),
             long.Parse(DeadLetters.Header(d.Message.Headers, DeadLetterHeaders.Offset) ?? "-1"))).ToList();
         var distinct = dead.ToHashSet();
+        details.AddRange(expectedDead.Where(e => !distinct.Contains(e)).Take(MaxDetails).Select(e => $"dead letter missing for {e}"));
+        details.AddRange(distinct.Where(d => !expectedDead.Contains(d)).Take(MaxDetails).Select(d => $"dead letter not expected: {d}"));
         return new AuditResult(valid, users.Count, expectedEntries, entries, lost, duplicated, unexpected, wrong,
-            expectedDead.Count, dead.Count, distinct.Count, expectedDead.Count(e => !distinct.Contains(e)), distinct.Count(d => !expectedDead.Contains(d)));
+            expectedDead.Count, dead.Count, distinct.Count, expectedDead.Count(e => !distinct.Contains(e)), distinct.Count(d => !expectedDead.Contains(d)))
+        { Details = details };
     }
 
     /// <summary>Every record of <paramref name="topic"/> up to the high watermarks of now, without a consumer group.</summary>

@@ -6,7 +6,9 @@ namespace PeterRec.Orchestration;
 /// <summary>
 /// A private redis-server for one run: found on PATH (installed from Debian when missing and running as root), started
 /// on a free loopback port with its pidfile, log and data under the run's work dir, stopped by that pid.
-/// Keyspace notifications for string writes are on, so the run can observe every recommendation write.
+/// Keyspace notifications for string writes are on, so the run can observe every recommendation write. Persistence as
+/// the runbook recommends: an append-only file fsync'd every second (a restart keeps the windows; without it Ingest
+/// would have to rebuild them from the clicks topic).
 /// </summary>
 public sealed class RedisLauncher : IDisposable
 {
@@ -25,17 +27,23 @@ public sealed class RedisLauncher : IDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static RedisLauncher Start(string dir, Action<string> log)
+    /// <param name="fresh">Start empty: an earlier run's data is deleted (it belongs to an earlier broker's offsets).</param>
+    public static RedisLauncher Start(string dir, Action<string> log, bool fresh = false)
     {
         var exe = FindOrInstall(log);
         Directory.CreateDirectory(dir);
         var pidFile = Path.Combine(dir, "redis.pid");
         StopStale(pidFile, log);
+        if (fresh)
+        {
+            if (Directory.Exists(Path.Combine(dir, "appendonlydir"))) Directory.Delete(Path.Combine(dir, "appendonlydir"), recursive: true);
+            File.Delete(Path.Combine(dir, "dump.rdb"));
+        }
         var port = LoopbackPort.Free();
         var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[]
                  {
-                     "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no", "--save", "", "--appendonly", "no",
+                     "--port", port.ToString(), "--bind", "127.0.0.1", "--daemonize", "no", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
                      "--dir", dir, "--pidfile", pidFile, "--logfile", Path.Combine(dir, "redis.log"), "--notify-keyspace-events", "K$",
                  })
             psi.ArgumentList.Add(a);

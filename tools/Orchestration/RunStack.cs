@@ -68,7 +68,9 @@ public sealed class RunStack : IAsyncDisposable
 
         if (_s.Redis is null)
         {
-            _redis = RedisLauncher.Start(Path.Combine(WorkDir, "redis"), _log);
+            // With a fresh dev broker (offsets from 0) an earlier run's windows and applied offsets would make Ingest
+            // skip this run's clicks: start Redis empty then.
+            _redis = RedisLauncher.Start(Path.Combine(WorkDir, "redis"), _log, fresh: _s.Kafka is null);
             RedisConfiguration = _redis.Configuration;
             _log($"redis-server on {RedisConfiguration} (pid file {Path.Combine(_redis.Dir, "redis.pid")})");
         }

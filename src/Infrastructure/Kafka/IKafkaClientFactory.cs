@@ -13,6 +13,9 @@ public interface IKafkaClientFactory
 
     /// <summary>A producer of string keys and raw values; <paramref name="onError"/> gets client-level errors.</summary>
     IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null);
+
+    /// <summary>A producer of raw keys and values (dead letters: the key exactly as it arrived).</summary>
+    IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null);
 }
 
 /// <summary>Callbacks of a subscribing consumer, as librdkafka raises them from inside Consume.</summary>

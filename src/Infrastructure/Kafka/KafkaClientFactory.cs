@@ -27,6 +27,16 @@ public sealed class KafkaClientFactory : IKafkaClientFactory
         return builder.Build();
     }
 
+    public IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null)
+    {
+        var builder = new ProducerBuilder<byte[], byte[]>(config);
+        if (onError is not null) builder.SetErrorHandler((_, e) => onError(e));
+        return builder.Build();
+    }
+
+    /// <summary>A consumer of raw keys and values (tests and tools that check bytes exactly).</summary>
+    public IConsumer<byte[], byte[]> CreateRawReader(ConsumerConfig config) => new ConsumerBuilder<byte[], byte[]>(config).Build();
+
     /// <summary>A consumer for reading topics by explicit assignment (audits, tools), keys decoded leniently.</summary>
     public IConsumer<string, byte[]> CreateReader(ConsumerConfig config) =>
         new ConsumerBuilder<string, byte[]>(config).SetKeyDeserializer(LenientUtf8KeyDeserializer.Instance).Build();

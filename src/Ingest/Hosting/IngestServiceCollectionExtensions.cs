@@ -3,6 +3,8 @@ using PeterRec.Kafka;
 using PeterRec.Redis;
 using PeterRec.Ingest.Pipeline;
 using PeterRec.Ingest.Windows;
+using PeterRec.Ingest.Recovery;
+using PeterRec.Hosting;
 
 namespace PeterRec.Ingest.Hosting;
 
@@ -16,7 +18,11 @@ public static class IngestServiceCollectionExtensions
         services.AddPeterRecRedis();
         services.AddSingleton<WindowWriter>();
         services.AddSingleton<IngestProducer>();
+        services.AddSingleton<DeadLetterSink>();
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<WindowRebuilder>();
+        services.AddSingleton<RedisLossGuard>();
+        services.AddHealthChecks().AddCheck<RedisLossGuard>("redis-windows", tags: [HealthTags.Ready]);
         services.AddSingleton<ClickBatchHandler>();
         services.AddSingleton<IngestWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWorker>());

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PeterRec.Contracts;
 using PeterRec.Kafka;
 using PeterRec.Ingest.Pipeline;
+using PeterRec.Ingest.Recovery;
 
 namespace PeterRec.Ingest.Hosting;
 
@@ -14,6 +15,7 @@ public sealed class IngestWorker(
     IOptions<IngestOptions> options,
     IOptions<TopicOptions> topics,
     ClickBatchHandler handler,
+    RedisLossGuard guard,
     KafkaConsumerRegistry registry,
     KafkaMetrics metrics,
     IHostApplicationLifetime lifetime,
@@ -21,6 +23,8 @@ public sealed class IngestWorker(
 {
     private KafkaConsumeLoop? _loop;
     private IDisposable? _registration;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _checker;
 
     /// <summary>The running consumer (null before start), e.g. to watch <see cref="IKafkaConsumerStatus.ProcessedRecords"/>.</summary>
     public IKafkaConsumerStatus? Consumer => _loop;
@@ -43,12 +47,38 @@ public sealed class IngestWorker(
             logger,
             metrics);
         _registration = registry.StartSupervised(_loop, lifetime);
+        _checker = Task.Run(() => CheckRedisAsync(_loop, _stop.Token));
         return Task.CompletedTask;
+    }
+
+    private async Task CheckRedisAsync(KafkaConsumeLoop loop, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.RedisCheckSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await guard.CheckAsync([.. loop.Assignment.Select(tp => tp.Partition.Value)], ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException or Confluent.Kafka.KafkaException)
+                {
+                    logger.LogWarning("Ingest: Redis window check failed: {Reason}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_loop is null) return;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_checker is not null) await _checker.ConfigureAwait(false);
         await _loop.StopAsync().ConfigureAwait(false);
         _registration?.Dispose();
     }

@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using PeterRec.Contracts;
@@ -8,6 +7,7 @@ using PeterRec.Hosting;
 using PeterRec.Kafka;
 using PeterRec.Redis;
 using PeterRec.Ingest.Windows;
+using PeterRec.Ingest.Recovery;
 
 namespace PeterRec.Ingest.Pipeline;
 
@@ -18,24 +18,25 @@ namespace PeterRec.Ingest.Pipeline;
 /// </summary>
 /// <remarks>
 /// Every user of the batch is announced, even when the clicks were redeliveries: the earlier attempt may have
-/// crashed between the Redis write and the announcement, and announcing twice is harmless.
+/// crashed between the Redis write and the announcement, and announcing twice is harmless. A user whose clicks in
+/// the batch were all too late for the window (dropped) is not announced: nothing changed.
 /// </remarks>
 public sealed class ClickBatchHandler(
     WindowWriter windows,
     IngestProducer producer,
+    DeadLetterSink deadLetters,
     IOptions<IngestOptions> ingestOptions,
     IOptions<RedisOptions> redisOptions,
     IOptions<TopicOptions> topics,
     [FromKeyedServices(RedisServiceCollectionExtensions.RedisWritePipelineKey)] ResiliencePipeline redisRetry,
+    RedisLossGuard guard,
     IngestMetrics metrics,
-    PeterRecMetrics shared,
-    ILogger<ClickBatchHandler> logger)
+    PeterRecMetrics shared)
 {
     public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
         var deliveries = new List<Task>();
         var byUser = new Dictionary<string, List<PositionedClick>>(StringComparer.Ordinal);
-        var newestTs = new Dictionary<string, long>(StringComparer.Ordinal);
         var skew = ingestOptions.Value.MaxFutureSkewSeconds;
         var latest = skew > 0 ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + skew * 1000L : long.MaxValue;
         foreach (var record in batch)
@@ -47,24 +48,27 @@ public sealed class ClickBatchHandler(
             if (!parsed.IsValid)
             {
                 metrics.DeadLetter(parsed.Reason.ToKind());
-                logger.LogDebug("Dead letter {TopicPartitionOffset}: {Reason}", record.TopicPartitionOffset, parsed.Describe());
-                deliveries.Add(producer.Producer.ProduceAsync(topics.Value.DeadLetter, DeadLetters.ToMessage(record, parsed.Reason, parsed.Detail!), ct));
+                deliveries.Add(deadLetters.ProduceAsync(record, parsed.Reason, parsed.Detail!, ct));
                 continue;
             }
             var click = parsed.Value!;
             if (!byUser.TryGetValue(click.User, out var clicks)) byUser[click.User] = clicks = [];
             clicks.Add(new PositionedClick(click.Item, click.Ts, record.Partition.Value, record.Offset.Value));
-            newestTs[click.User] = Math.Max(click.Ts, newestTs.GetValueOrDefault(click.User));
         }
+        var announced = 0;
 
         if (byUser.Count > 0)
         {
+            var partitions = batch.Select(r => r.Partition.Value).ToHashSet();
             var result = await redisRetry.ExecuteAsync(
-                async _ => await windows.ApplyAsync(byUser, ingestOptions.Value.WindowSize, redisOptions.Value.WindowTtlSeconds).ConfigureAwait(false),
+                async token => await guard.ApplyAsync(partitions, byUser.Keys,
+                    () => windows.ApplyAsync(byUser, ingestOptions.Value.WindowSize, redisOptions.Value.WindowTtlSeconds), token).ConfigureAwait(false),
                 ct).ConfigureAwait(false);
             metrics.Record(result);
-            // Only now, with the windows durable, may anyone be told they changed.
-            foreach (var (user, ts) in newestTs)
+            // Only now, with the windows durable, may anyone be told they changed; the ts is the window's newest click,
+            // so a late click can never make the announced (and served) click time go backwards.
+            announced = result.Announce.Count;
+            foreach (var (user, ts) in result.Announce)
                 deliveries.Add(producer.Producer.ProduceAsync(topics.Value.ChangedUsers,
                     new Message<string, byte[]> { Key = user, Value = new ChangedUser(user, ts).ToJson() }, ct));
         }
@@ -73,11 +77,11 @@ public sealed class ClickBatchHandler(
         {
             await Task.WhenAll(deliveries).ConfigureAwait(false);
         }
-        catch (ProduceException<string, byte[]> e)
+        catch (KafkaException e)
         {
             shared.RecordError("ingest", "produce");
             throw new InvalidOperationException($"delivery to Kafka failed ({e.Error.Code}: {e.Error.Reason}); the batch will be retried", e);
         }
-        metrics.ChangedUsers(newestTs.Count);
+        metrics.ChangedUsers(announced);
     }
 }

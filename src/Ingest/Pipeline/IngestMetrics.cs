@@ -15,7 +15,7 @@ public sealed class IngestMetrics
     public IngestMetrics(PeterRecMetrics shared)
     {
         var meter = shared.Meter;
-        _events = meter.CreateCounter<long>("peterrec.ingest.events", "{event}", "Valid clicks handled, by outcome (applied, redelivered)");
+        _events = meter.CreateCounter<long>("peterrec.ingest.events", "{event}", "Valid clicks handled, by outcome (applied, redelivered, dropped_late)");
         _windowsUpdated = meter.CreateCounter<long>("peterrec.ingest.windows.updated", "{window}", "User windows that changed");
         _deadLetters = meter.CreateCounter<long>("peterrec.ingest.dead_letters", "{record}", "Records sent to the dead-letter topic, by reason kind");
         _lateDropped = meter.CreateCounter<long>("peterrec.ingest.events.late_dropped", "{event}", "Clicks older than a full window's content");
@@ -27,7 +27,11 @@ public sealed class IngestMetrics
         _events.Add(result.Applied, new KeyValuePair<string, object?>("outcome", "applied"));
         if (result.Redelivered > 0) _events.Add(result.Redelivered, new KeyValuePair<string, object?>("outcome", "redelivered"));
         _windowsUpdated.Add(result.WindowsUpdated);
-        if (result.LateDropped > 0) _lateDropped.Add(result.LateDropped);
+        if (result.LateDropped > 0)
+        {
+            _events.Add(result.LateDropped, new KeyValuePair<string, object?>("outcome", "dropped_late"));
+            _lateDropped.Add(result.LateDropped);
+        }
     }
 
     public void DeadLetter(string kind) => _deadLetters.Add(1, new KeyValuePair<string, object?>("reason", kind));

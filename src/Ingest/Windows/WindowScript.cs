@@ -14,7 +14,9 @@ namespace PeterRec.Ingest.Windows;
 /// When every new event is at least as new as the newest entry (the normal case) they are appended; otherwise the
 /// window is merged and rewritten. Entries beyond the window size fall off the old end; a new event that falls off
 /// while an older-arrived entry behind it stays (it was older than what the window kept) counts as a late drop.
-/// Returns per user {events applied, late drops}. Several users per call saves Redis the per-call overhead,
+/// Returns per user {events kept in the window, late drops, the window's newest ts after the call (-1: empty)}: a
+/// late drop is neither applied nor a reason to announce the user, and announcing the newest ts (not the batch's)
+/// keeps the announced click time from ever going backwards. Several users per call saves Redis the per-call overhead,
 /// which otherwise dominates (one EVALSHA per user per batch measured ~15 us).
 /// </remarks>
 internal static class WindowScript
@@ -22,6 +24,11 @@ internal static class WindowScript
     public const string Source = """
         local maxLen = tonumber(ARGV[1])
         local ttl = tonumber(ARGV[2])
+        local function newestTs(window)
+          local tail = redis.call('LINDEX', window, -1)
+          if tail then return tonumber(string.match(tail, '^(%d+):')) end
+          return -1
+        end
         local function apply(window, appliedKey, first, count)
           local last, newestOff, newestStr = {}, {}, {}
           local fresh, freshTs = {}, {}
@@ -42,7 +49,7 @@ internal static class WindowScript
               end
             end
           end
-          if #fresh == 0 then return 0, 0 end
+          if #fresh == 0 then return 0, 0, newestTs(window) end
           local late = 0
           local tailTs = -1
           local tail = redis.call('LINDEX', window, -1)
@@ -86,15 +93,16 @@ internal static class WindowScript
             redis.call('EXPIRE', window, ttl)
             redis.call('EXPIRE', appliedKey, ttl)
           end
-          return #fresh, late
+          return #fresh - late, late, newestTs(window)
         end
         local results = {}
         local a = 3
         for u = 1, #KEYS, 2 do
           local count = tonumber(ARGV[a])
-          local applied, late = apply(KEYS[u], KEYS[u + 1], a + 1, count)
+          local applied, late, newest = apply(KEYS[u], KEYS[u + 1], a + 1, count)
           results[#results + 1] = applied
           results[#results + 1] = late
+          results[#results + 1] = newest
           a = a + 1 + 4 * count
         end
         return results

@@ -6,8 +6,10 @@ namespace PeterRec.Ingest.Windows;
 /// <summary>One click to apply, with its source position for idempotency.</summary>
 public readonly record struct PositionedClick(string Item, long Ts, int Partition, long Offset);
 
-/// <summary>What a batch write did, summed over users.</summary>
-public readonly record struct WindowWriteResult(int Users, long Applied, long Redelivered, long LateDropped, int WindowsUpdated);
+/// <summary>What a batch write did, summed over users; <paramref name="Announce"/>: the users to announce, each with its
+/// window's newest click ts (users whose every click of the batch was dropped as late are left out).</summary>
+public readonly record struct WindowWriteResult(int Users, long Applied, long Redelivered, long LateDropped, int WindowsUpdated,
+    IReadOnlyDictionary<string, long> Announce);
 
 /// <summary>
 /// Applies a batch's clicks to the user windows with <see cref="WindowScript"/>: users are packed into calls of up
@@ -54,11 +56,15 @@ public sealed class WindowWriter(IConnectionMultiplexer redis, RedisKeys keys)
             ? clicksByUser.GroupBy(kv => redis.HashSlot(keys.Window(kv.Key)))
             : [clicksByUser];
         var chunkKeys = new List<RedisKey>();
+        var callUsers = new List<List<string>>();
+        var chunkUsers = new List<string>();
         var chunkArgs = new List<RedisValue>();
         void Flush()
         {
             if (chunkKeys.Count == 0) return;
             calls.Add(db.ScriptEvaluateAsync(WindowScript.Source, [.. chunkKeys], [windowSize, ttlSeconds, .. chunkArgs]));
+            callUsers.Add([.. chunkUsers]);
+            chunkUsers.Clear();
             chunkKeys.Clear();
             chunkArgs.Clear();
         }
@@ -69,6 +75,7 @@ public sealed class WindowWriter(IConnectionMultiplexer redis, RedisKeys keys)
                 clicks.Sort(EventOrder);
                 RemoveDuplicatePositions(clicks);
                 total += clicks.Count;
+                chunkUsers.Add(user);
                 chunkKeys.Add(keys.Window(user));
                 chunkKeys.Add(keys.AppliedOffsets(user));
                 chunkArgs.Add(clicks.Count);
@@ -86,17 +93,21 @@ public sealed class WindowWriter(IConnectionMultiplexer redis, RedisKeys keys)
         var results = await Task.WhenAll(calls).ConfigureAwait(false);
         long applied = 0, late = 0;
         var updated = 0;
-        foreach (var r in results)
+        var announce = new Dictionary<string, long>(clicksByUser.Count, StringComparer.Ordinal);
+        for (var c = 0; c < results.Length; c++)
         {
-            var perUser = (RedisResult[])r!;
-            for (var i = 0; i < perUser.Length; i += 2)
+            var perUser = (RedisResult[])results[c]!;
+            for (var i = 0; i < perUser.Length; i += 3)
             {
-                var n = (long)perUser[i];
+                long n = (long)perUser[i], dropped = (long)perUser[i + 1], newest = (long)perUser[i + 2];
                 applied += n;
-                late += (long)perUser[i + 1];
+                late += dropped;
                 if (n > 0) updated++;
+                // A redelivery (nothing new, nothing dropped) is announced again: the first attempt may have crashed
+                // before its announcement. A batch that was only late clicks changed nothing to announce.
+                if (newest >= 0 && (n > 0 || dropped == 0)) announce[callUsers[c][i / 3]] = newest;
             }
         }
-        return new WindowWriteResult(clicksByUser.Count, applied, total - applied, late, updated);
+        return new WindowWriteResult(clicksByUser.Count, applied, total - applied - late, late, updated, announce);
     }
 }

@@ -14,7 +14,7 @@ public static class ChaosCommand
     public static Command Create()
     {
         var d = new ChaosSettings();
-        var workDir = new Option<string>("--work-dir") { Description = "Logs, Redis AOF, backbone, checkpoints (wiped first)", DefaultValueFactory = _ => d.WorkDir };
+        var workDir = new Option<string>("--work-dir") { Description = "Logs, Redis AOF, backbone, checkpoints (wiped first; a failed run's is kept as <dir>-failed-<utc time>)", DefaultValueFactory = _ => d.WorkDir };
         var seconds = new Option<int>("--seconds") { Description = "Seconds of load during which faults are injected", DefaultValueFactory = _ => d.Seconds };
         var rate = new Option<double>("--rate") { Description = "Clicks per second", DefaultValueFactory = _ => d.Rate };
         var users = new Option<int>("--users") { Description = "Distinct users", DefaultValueFactory = _ => d.Users };

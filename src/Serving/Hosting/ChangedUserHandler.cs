@@ -1,13 +1,10 @@
-using System.Diagnostics;
 using Confluent.Kafka;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeterRec.Contracts;
 using PeterRec.Kafka;
 using PeterRec.Redis;
 using PeterRec.Serving.Scoring;
-using Polly;
 using StackExchange.Redis;
 
 namespace PeterRec.Serving.Hosting;
@@ -19,25 +16,41 @@ namespace PeterRec.Serving.Hosting;
 /// <remarks>
 /// Idempotent: values are recomputed from the window as it is now and overwritten whole (SET with TTL), so a
 /// redelivered batch writes the same recommendations again. Returns only after every write is acknowledged; a failed
-/// write fails the batch, which the consume loop rewinds and retries. A task without a published version is skipped for
-/// the batch (counted as no_patch); its users are scored on their next click.
+/// write fails the batch, which the consume loop rewinds and retries. For a task without a published version the users
+/// are put in its pending set (<see cref="UserBacklog"/>, counted as no_patch) before the batch returns; the
+/// <see cref="BackgroundScorer"/> scores them once the first version is in service.
 /// </remarks>
 public sealed class ChangedUserHandler(
     IOptions<ServingOptions> options,
-    IOptions<RedisOptions> redisOptions,
     ServingBackbone backbone,
     VersionRegistry versions,
     WindowStore windows,
-    IConnectionMultiplexer redis,
-    RedisKeys keys,
-    [FromKeyedServices(RedisServiceCollectionExtensions.RedisWritePipelineKey)] ResiliencePipeline writePipeline,
+    RecsWriter recs,
+    UserBacklog backlog,
     ServingMetrics metrics,
     DeadLetterSink deadLetters,
     ILogger<ChangedUserHandler> logger)
 {
     private readonly ServingOptions _o = options.Value;
+    private int _busy;
+
+    /// <summary>True while a live batch is being handled; the background scorer waits for it.</summary>
+    public bool IsBusy => Volatile.Read(ref _busy) > 0;
 
     public async Task HandleAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _busy);
+        try
+        {
+            await HandleBatchAsync(batch, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _busy);
+        }
+    }
+
+    private async Task HandleBatchAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
         var newest = new Dictionary<string, long>(StringComparer.Ordinal);
         var deliveries = new List<Task>();
@@ -68,37 +81,26 @@ public sealed class ChangedUserHandler(
         if (users.Count == 0) return;
         var sources = read.Select(w => backbone.EncodeSource(w.Select(e => e.Item))).ToList();
 
-        var db = redis.GetDatabase();
-        var ttl = redisOptions.Value.RecsTtlSeconds > 0 ? new Expiration(TimeSpan.FromSeconds(redisOptions.Value.RecsTtlSeconds)) : Expiration.Default;
         var writes = new List<(RedisKey Key, byte[] Value)>(users.Count * _o.Tasks.Count * 2);
+        var scoredByTask = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var pending = new List<Task>();
         foreach (var task in _o.Tasks)
         {
             // One read of the reference: the whole batch is scored with one version even if a swap happens meanwhile.
             var version = versions.Current(task);
             if (version is null)
             {
+                pending.Add(backlog.AddPendingAsync(task, users.ToDictionary(u => u, u => newest[u], StringComparer.Ordinal)));
                 metrics.Users(task, "no_patch", users.Count);
                 continue;
             }
-            var clock = Stopwatch.StartNew();
-            var scored = backbone.Score(version, sources, _o.TopN);
-            metrics.Scored(task, users.Count, clock.Elapsed);
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            for (int i = 0; i < users.Count; i++)
-            {
-                var recs = new RecsValue(users[i], task, version.Version, version.Manifest.Step, newest[users[i]], now,
-                    [.. scored[i].Top.Select(t => new RecItem(t.Label, t.Score))]);
-                writes.Add((keys.Recs(users[i], task), recs.ToJson()));
-                if (_o.WriteReps) writes.Add((keys.Rep(users[i], task), new RepValue(users[i], task, version.Version, now, scored[i].Rep).ToJson()));
-            }
+            recs.Score(task, version, users, sources, i => newest[users[i]], writes);
+            scoredByTask[task] = users;
             metrics.Users(task, "written", users.Count);
         }
+        await Task.WhenAll(pending).ConfigureAwait(false);
         if (writes.Count == 0) return;
-        await writePipeline.ExecuteAsync(async _ =>
-        {
-            // Pipelined: all SETs go out before the first reply is awaited.
-            await Task.WhenAll(writes.Select(w => db.StringSetAsync(w.Key, w.Value, ttl))).ConfigureAwait(false);
-        }, ct).ConfigureAwait(false);
+        await recs.WriteAsync(writes, scoredByTask, ct).ConfigureAwait(false);
         var written = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var ts in newest.Values) metrics.Fresh(Math.Max(0, written - ts) / 1000.0);
     }

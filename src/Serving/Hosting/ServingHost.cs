@@ -42,7 +42,10 @@ public static class ServingHost
             return registry;
         });
         services.AddSingleton<DeadLetterSink>();
+        services.AddSingleton<UserBacklog>();
+        services.AddSingleton<RecsWriter>();
         services.AddSingleton<ChangedUserHandler>();
+        services.AddSingleton<BackgroundScorer>();
         services.AddSingleton<ServingWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ServingWorker>());
         services.AddHealthChecks().AddCheck<ServingModelHealthCheck>("model", tags: [HealthTags.Ready]);

@@ -16,7 +16,7 @@ public sealed class ServingMetrics
     {
         Shared = shared;
         var meter = shared.Meter;
-        _users = meter.CreateCounter<long>("peterrec.serving.users", "{user}", "Users whose recommendations were written, by task; outcome no_patch when the task had none yet");
+        _users = meter.CreateCounter<long>("peterrec.serving.users", "{user}", "Users handled, by task and outcome: written, no_window, no_patch (kept pending until the first version), pending_written, rescored (background)");
         _swaps = meter.CreateCounter<long>("peterrec.serving.patch.swaps", "{patch}", "Patch versions swapped into service");
         // Sub-second buckets: the target is p99 <= 1 s, which the default (0, 5, 10, ...) buckets cannot resolve.
         _freshness = meter.CreateHistogram("peterrec.serving.freshness", "s", "Newest click's event time to its recommendations written",

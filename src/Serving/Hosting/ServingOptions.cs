@@ -40,6 +40,18 @@ public sealed class ServingOptions : IValidatableObject
     /// <summary>(ms) How often the latest-patch pointers are polled, besides the announcements on the patches topic.</summary>
     [Range(50, 3_600_000)] public int PatchPollMs { get; set; } = 2000;
 
+    /// <summary>(seconds) When a new version comes into service, users scored within this horizon are re-scored with
+    /// it in the background (one server per version does it); 0 = never re-score idle users.</summary>
+    [Range(0, 7 * 86_400)] public int RescoreHorizonSeconds { get; set; } = 600;
+
+    /// <summary>(int) Background scoring (re-scores and users waiting for a task's first version), users per second at
+    /// most, so live changed users keep the forward passes.</summary>
+    [Range(1, 1_000_000)] public int BackgroundUsersPerSecond { get; set; } = 200;
+
+    /// <summary>(int) Most users kept per task while it has no version yet (pending) and per task for re-scoring
+    /// (active); beyond it the oldest are forgotten (they are scored on their next click).</summary>
+    [Range(1, 10_000_000)] public int BacklogCap { get; set; } = 100_000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Tasks.Any(string.IsNullOrWhiteSpace) || Tasks.Distinct(StringComparer.Ordinal).Count() != Tasks.Count)

@@ -22,6 +22,8 @@ public sealed class ServingWorker(
     IOptions<ServingOptions> options,
     IOptions<TopicOptions> topics,
     ChangedUserHandler handler,
+    BackgroundScorer background,
+    DeadLetterSink deadLetters,
     VersionRegistry versions,
     KafkaConsumerRegistry registry,
     KafkaMetrics metrics,
@@ -31,6 +33,7 @@ public sealed class ServingWorker(
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(KafkaConsumeLoop Loop, IDisposable Registration)> _loops = [];
     private Task? _poller;
+    private Task? _background;
 
     public IKafkaConsumerStatus? Consumer => _loops.Count > 0 ? _loops[0].Loop : null;
 
@@ -55,6 +58,7 @@ public sealed class ServingWorker(
             new KafkaConsumeLoopOptions { Name = "serving-patches", Topics = [topics.Value.Patches], MaxBatchSize = 100 },
             OnAnnouncementsAsync, logger, metrics));
         _poller = PollAsync(_stop.Token);
+        _background = Task.Run(() => background.RunAsync(_stop.Token));
         logger.LogInformation("Serving tasks {Tasks}: {Kafka}, changed users from {Topic} as group {Group}", string.Join(",", o.Tasks), kafka.Options, topics.Value.ChangedUsers, o.GroupId);
     }
 
@@ -63,6 +67,7 @@ public sealed class ServingWorker(
     private async Task OnAnnouncementsAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
         var tasks = new HashSet<string>(StringComparer.Ordinal);
+        var deliveries = new List<Task>();
         foreach (var r in batch)
         {
             var note = VersionAnnouncement.Parse(r.Message.Value ?? []);
@@ -71,9 +76,13 @@ public sealed class ServingWorker(
                 if (options.Value.Tasks.Contains(note.Value!.Task)) tasks.Add(note.Value.Task);
                 continue;
             }
+            // Every server reads every announcement (a private group each), so each one dead-letters a bad one: with N
+            // servers the dead-letter topic gets N copies, told apart by nothing but arrival (at-least-once anyway).
             metrics.RecordError("serving", "invalid_announcement");
-            logger.LogWarning("Serving: ignoring announcement {Position}: {Reason}", r.TopicPartitionOffset, note.Describe());
+            logger.LogWarning("Serving: invalid announcement {Position} sent to the dead-letter topic ({Kind})", r.TopicPartitionOffset, note.Reason.ToKind());
+            deliveries.Add(deadLetters.SendAsync("serving", r, note.Reason, note.Detail!, ct));
         }
+        await Task.WhenAll(deliveries).ConfigureAwait(false);
         foreach (var task in tasks) await versions.RefreshAsync(task).ConfigureAwait(false);
     }
 
@@ -110,6 +119,7 @@ public sealed class ServingWorker(
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_poller is not null) await _poller.ConfigureAwait(false);
+        if (_background is not null) await _background.ConfigureAwait(false);
         foreach (var (loop, registration) in _loops)
         {
             await loop.StopAsync().ConfigureAwait(false);

@@ -52,6 +52,9 @@ public sealed class FakeKafka(string topic, int partitions) : IKafkaClientFactor
     public IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null) =>
         throw new NotSupportedException("the fake broker serves consume-loop tests; produce with TestKafka");
 
+    public IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null) =>
+        throw new NotSupportedException("the fake broker serves consume-loop tests; produce with TestKafka");
+
     private sealed class Consumer(FakeKafka broker, ConsumerEvents events) : IKafkaConsumer
     {
         private readonly Dictionary<int, long> _position = [];

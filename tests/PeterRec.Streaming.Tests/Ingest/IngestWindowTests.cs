@@ -1,4 +1,7 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using PeterRec.Contracts;
+using PeterRec.Hosting;
 using PeterRec.Redis;
 using PeterRec.Streaming.Tests.Infrastructure;
 
@@ -48,6 +51,45 @@ public class IngestWindowTests(RedisFixture redis)
         await kafka.ProduceClicksAsync([new ClickEvent("u", "t5", T0 + 5)]);
         await ingest.WaitForProcessedAsync(5);
         Assert.Equal(["t20", "t30", "t30b"], Items(await Store(prefix).ReadAsync("u")));
+    }
+
+    [Fact]
+    public async Task A_click_older_than_the_whole_window_is_counted_as_dropped_late_and_never_announced()
+    {
+        using var kafka = new TestKafka(partitions: 1);
+        var prefix = RedisFixture.UniquePrefix();
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 3);
+        var outcomes = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        var meter = ingest.App.Services.GetRequiredService<PeterRecMetrics>().Meter;
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "peterrec.ingest.events") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "outcome") outcomes.AddOrUpdate((string)tag.Value!, value, (_, v) => v + value);
+        });
+        listener.Start();
+
+        await kafka.ProduceClicksAsync([new ClickEvent("u", "t10", T0 + 10), new ClickEvent("u", "t20", T0 + 20), new ClickEvent("u", "t30", T0 + 30)]);
+        await ingest.WaitForProcessedAsync(3);
+        await kafka.ProduceClicksAsync([new ClickEvent("u", "t5", T0 + 5)]);
+        await ingest.WaitForProcessedAsync(4);
+        await kafka.ProduceClicksAsync([new ClickEvent("u", "t40", T0 + 40)]);
+        await ingest.WaitForProcessedAsync(5);
+
+        Assert.Equal(["t20", "t30", "t40"], Items(await Store(prefix).ReadAsync("u")));
+        var announced = new List<long>();
+        kafka.ReadTopic(kafka.Topics.ChangedUsers, int.MaxValue, TimeSpan.FromSeconds(5),
+            r => announced.Add(ChangedUser.Parse(r.Message.Value).Value!.Ts));
+        Assert.DoesNotContain(T0 + 5, announced);
+        Assert.Equal(T0 + 40, announced[^1]);
+        Assert.Equal(announced.Order(), announced); // one partition: the announced click time never goes backwards
+        Assert.Equal(4, outcomes.GetValueOrDefault("applied"));
+        Assert.Equal(1, outcomes.GetValueOrDefault("dropped_late"));
+        Assert.Equal(0, outcomes.GetValueOrDefault("redelivered"));
     }
 
     [Fact]

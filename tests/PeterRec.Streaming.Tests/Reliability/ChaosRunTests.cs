@@ -40,4 +40,36 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    [Fact]
+    public async Task A_failed_chaos_run_keeps_its_work_directory_with_the_logs_report_and_audit_and_says_where()
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"peterrec-chaos-{Guid.NewGuid():N}");
+        // No roles: the clicks are never applied, so the audit finds every window missing and the run fails.
+        var settings = new ChaosSettings
+        {
+            WorkDir = work, Seconds = 2, Rate = 50, Users = 10, Items = 20, WindowSize = 5, Partitions = 1, Kills = 0,
+            Roles = [], PoisonEvery = 0, DrainSeconds = 0, Seed = 3,
+        };
+        var lines = new List<string>();
+        var report = await new ChaosRunner(settings, lines.Add).RunAsync(CancellationToken.None);
+        try
+        {
+            Assert.False(report.Passed);
+            Assert.NotNull(report.KeptWorkDir);
+            Assert.StartsWith(work + "-failed-", report.KeptWorkDir);
+            Assert.False(Directory.Exists(work));
+            Assert.Contains(lines, l => l.Contains(report.KeptWorkDir!, StringComparison.Ordinal));
+            Assert.Contains(report.KeptWorkDir!, report.ToTable());
+            Assert.Contains("load done", File.ReadAllText(Path.Combine(report.KeptWorkDir!, "chaos.log")));
+            Assert.Contains("\"passed\": false", File.ReadAllText(Path.Combine(report.KeptWorkDir!, "report.json")));
+            Assert.Contains(File.ReadAllLines(Path.Combine(report.KeptWorkDir!, "audit.txt")), l => l.StartsWith("window u", StringComparison.Ordinal));
+            Assert.True(File.Exists(Path.Combine(report.KeptWorkDir!, "redis", "appendonly.aof"))
+                || Directory.Exists(Path.Combine(report.KeptWorkDir!, "redis")), "the Redis data directory was not kept");
+        }
+        finally
+        {
+            try { Directory.Delete(report.KeptWorkDir ?? work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
 }

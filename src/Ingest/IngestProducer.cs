@@ -2,9 +2,9 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using PeterRec.Kafka;
 
-namespace PeterRec.Ingest.Pipeline;
+namespace PeterRec.Ingest;
 
-/// <summary>The role's one idempotent producer (acks=all), for changed users and dead letters.</summary>
+/// <summary>The role's one idempotent producer (acks=all), for changed users (dead letters go through <see cref="DeadLetterSink"/>, raw keys).</summary>
 public sealed class IngestProducer : IDisposable
 {
     public IngestProducer(KafkaClientConfigs configs, IKafkaClientFactory clients, ILogger<IngestProducer> logger)

@@ -24,6 +24,47 @@ public static class CliApp
         root.Subcommands.Add(BenchPipelineCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ChaosCommand.Create());
+        foreach (var command in root.Subcommands) RefuseNonFiniteNumbers(command);
         return root;
+    }
+
+    /// <summary>
+    /// Parses and runs a command line. Parse and validation errors are usage errors: one line on stderr, exit 2, before
+    /// any work. Exceptions that escape an action are reported as one line too (<see cref="ExitCodes"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            var command = parse.CommandResult.Command;
+            var help = command is RootCommand ? "peterrec --help" : $"peterrec {command.Name} --help";
+            await Console.Error.WriteLineAsync($"error: {ExitCodes.OneLine(string.Join("; ", parse.Errors.Select(e => e.Message).Distinct()))} (see {help})");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return ExitCodes.Report(e, Console.Error);
+        }
+    }
+
+    /// <summary>No number option of any command means anything as NaN or an infinity: refused everywhere, new commands included.</summary>
+    private static void RefuseNonFiniteNumbers(Command command)
+    {
+        foreach (var option in command.Options)
+        {
+            if (option is Option<double> or Option<double?>)
+                option.Validators.Add(r =>
+                {
+                    var text = string.Join(' ', r.Tokens.Select(t => t.Value));
+                    if (double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var v) && !double.IsFinite(v))
+                        r.AddError($"{option.Name} '{text}': expected a finite number");
+                });
+        }
+        foreach (var sub in command.Subcommands) RefuseNonFiniteNumbers(sub);
     }
 }

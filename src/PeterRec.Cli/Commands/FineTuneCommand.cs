@@ -21,7 +21,7 @@ public static class FineTuneCommand
         var report = new Option<string?>("--report") { Description = "Where to write REPORT.json (default: TASKDIR/report.json)" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 20 };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
         var patchSize = new Option<int>("--patch-size") { Description = "Patch bottleneck width; 0 = channels/8", DefaultValueFactory = _ => 0 };
         var testFraction = new Option<double>("--test-fraction") { DefaultValueFactory = _ => 0.27 };

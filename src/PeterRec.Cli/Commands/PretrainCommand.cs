@@ -20,7 +20,7 @@ public static class PretrainCommand
         var seq = new Option<int>("--seq") { Description = "Window length read by the backbone; 0 = longest sequence, at most 50", DefaultValueFactory = _ => 0 };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
         var loss = new Option<string>("--loss") { Description = "softmax | sampled", DefaultValueFactory = _ => "softmax" };
         var sampleFraction = new Option<double>("--sample-fraction") { Description = "Share of items drawn as negatives by the sampled softmax", DefaultValueFactory = _ => 0.2 };

@@ -49,6 +49,8 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         var trainPairs = TaskData.Pairs(train);
         var best = Train(model, trainPairs, valid, device, curve);
         ModelStore.ImportTaskState(model, best, "best validation state");
+        new DivergenceGuard("fine-tuning", model.Targets, options.LearningRate)
+            .CheckParameters(model.TrainableParameters().Select(p => (p.Name, (Tensor)p.Param)));
 
         var eval = new EvalSettings(options.IsClassification, options.EvalNegatives, Seed: options.Seed);
         var m = TaskEvaluator.Evaluate(model, test, eval, device);
@@ -75,6 +77,7 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         var rng = new Random(options.Seed);
         var validSettings = new EvalSettings(options.IsClassification, options.EvalNegatives, Seed: options.Seed + 1);
         int steps = (pairs.Count + options.Batch - 1) / options.Batch;
+        var guard = new DivergenceGuard("fine-tuning", model.Targets, options.LearningRate);
         byte[] best = ModelStore.ExportTaskState(model);
         double bestMetric = double.NegativeInfinity;
         int sinceBest = 0;
@@ -94,10 +97,11 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
                 var loss = sampler is null
                     ? nn.functional.cross_entropy(model.Scores(rep), labels)
                     : sampler.Loss(rep, labels, model.TargetWeight, null);
+                var l = loss.item<float>();
+                guard.CheckLoss(l, epoch, s + 1);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                var l = loss.item<float>();
                 lossSum += l;
                 globalStep++;
                 progress?.Report(new TrainProgress("finetune", epoch, options.Epochs, s + 1, steps, l));

@@ -26,6 +26,21 @@ internal static class OptionChecks
 
     private static string Show(OptionResult r) => string.Join(' ', r.Tokens.Select(t => t.Value)) is { Length: > 0 } s ? $"'{s}'" : "''";
 
+    /// <summary>
+    /// A check across options. Skipped when a value it reads did not parse or is missing: the parser reports that
+    /// itself, and reading it here would throw.
+    /// </summary>
+    public static void AddCheck(this Command command, Action<CommandResult> check) =>
+        command.Validators.Add(r =>
+        {
+            try { check(r); }
+            catch (InvalidOperationException) { }
+        });
+
+    /// <summary>Any other rule: <paramref name="ok"/> or the error "expected <paramref name="expected"/>".</summary>
+    public static Option<T> Must<T>(this Option<T> option, Func<T, bool> ok, string expected) =>
+        option.Check(v => ok(v) ? null : $"expected {expected}");
+
     public static Option<int> AtLeast(this Option<int> option, int min) =>
         option.Check(v => v >= min ? null : $"expected an integer >= {min}");
 
@@ -37,6 +52,9 @@ internal static class OptionChecks
 
     public static Option<int> Between(this Option<int> option, int min, int max) =>
         option.Check(v => v >= min && v <= max ? null : $"expected an integer from {min} to {max}");
+
+    public static Option<int?> Between(this Option<int?> option, int min, int max) =>
+        option.Check(v => v is null || v >= min && v <= max ? null : $"expected an integer from {min} to {max}");
 
     /// <summary>A finite number above <paramref name="min"/> (or at least it when <paramref name="inclusive"/>).</summary>
     public static Option<double> Above(this Option<double> option, double min, bool inclusive = false) =>
@@ -52,6 +70,13 @@ internal static class OptionChecks
 
     public static Option<string> OneOf(this Option<string> option, params string[] allowed) =>
         option.Check(v => allowed.Contains(v) ? null : $"expected {string.Join(", ", allowed)}");
+
+    public static Option<string?> OneOfIfGiven(this Option<string?> option, params string[] allowed) =>
+        option.Check(v => v is null || allowed.Contains(v) ? null : $"expected {string.Join(", ", allowed)}");
+
+    /// <summary>Anything but an existing directory (a file that may not exist yet, e.g. one another process writes).</summary>
+    public static Option<T> NotADirectory<T>(this Option<T> option) =>
+        option.Check(v => PathOf(v) is { } p && Directory.Exists(p) ? "is a directory; expected a file" : null);
 
     /// <summary>Comma-separated integers >= <paramref name="min"/>, none empty (<c>1,,2</c> is refused, not read as 1,2).</summary>
     public static Option<string> IntList(this Option<string> option, int min) =>
@@ -77,6 +102,14 @@ internal static class OptionChecks
     /// <summary>An existing regular file (a directory or a missing path is refused).</summary>
     public static Option<T> ExistingFile<T>(this Option<T> option) =>
         option.Check(v => PathOf(v) is not { } p ? null : Directory.Exists(p) ? "is a directory; expected a file" : File.Exists(p) ? null : "not found");
+
+    /// <summary>Every value an existing regular file.</summary>
+    public static Option<string[]> ExistingFiles(this Option<string[]> option) =>
+        option.Check(v => (v ?? []).Select(p => Directory.Exists(p) ? $"{p} is a directory; expected a file" : File.Exists(p) ? null : $"{p} not found").FirstOrDefault(x => x is not null));
+
+    /// <summary>Every value an existing directory.</summary>
+    public static Option<string[]> ExistingDirectories(this Option<string[]> option) =>
+        option.Check(v => (v ?? []).Select(p => File.Exists(p) ? $"{p} is a file; expected a directory" : Directory.Exists(p) ? null : $"{p} not found").FirstOrDefault(x => x is not null));
 
     /// <summary>An existing directory (a file or a missing path is refused).</summary>
     public static Option<T> ExistingDirectory<T>(this Option<T> option) =>

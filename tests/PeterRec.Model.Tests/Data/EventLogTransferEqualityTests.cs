@@ -69,7 +69,7 @@ public class EventLogTransferEqualityTests
     private static void Cli(params string[] args)
     {
         var error = new StringWriter();
-        var code = CliApp.Build().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+        var code = CliApp.Run(args, new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
         Assert.True(code == 0, $"peterrec {string.Join(' ', args)} exited {code}: {error}");
     }
 

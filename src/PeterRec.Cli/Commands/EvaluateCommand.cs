@@ -33,6 +33,9 @@ public static class EvaluateCommand
             var encoded = TaskData.Encode(rows, ModelStore.LoadSourceVocab(r.GetValue(backbone)!), targets);
             bool cls = manifest.Task == "cls";
             var m = TaskEvaluator.Evaluate(model, encoded.Users, new EvalSettings(cls, r.GetValue(negatives), r.GetValue(full), r.GetValue(seed)), dev);
+            if (m.Count == 0)
+                throw new InvalidDataException($"{r.GetValue(data)}: nothing to score: {encoded.Users.Count} rows with a {(cls ? "class" : "target")} the task knows " +
+                                               $"({encoded.UnknownTargets} unknown {(cls ? "classes" : "targets")}, {encoded.SkippedRows} bad rows skipped); metrics over no example would read 0");
             var result = new Dictionary<string, object?>
             {
                 ["mode"] = manifest.Mode, ["task"] = manifest.Task, ["examples"] = m.Count,

@@ -11,12 +11,15 @@ public sealed record EvalSettings(bool IsClassification, int Negatives = 99, boo
 /// Scores held-out users. Recommendation: each (user, target) pair's positive is ranked among
 /// <c>Negatives</c> targets sampled uniformly from those the user has no positive for (seeded), or
 /// among all targets with <c>FullRanking</c> (other positives of the user filtered out).
-/// Classification: top-1 accuracy over all classes.
+/// Classification: top-1 accuracy over all classes. A positive with no candidate to rank against (the user's
+/// positives cover every target) is not scored: ranked among nothing it would count as a hit.
 /// </summary>
 public static class TaskEvaluator
 {
     public static RankingMetrics Evaluate(PeterRecModel model, IReadOnlyList<TaskUser> users, EvalSettings settings, Device device)
     {
+        if (!settings.IsClassification && !settings.FullRanking && settings.Negatives < 1)
+            throw new ArgumentException($"negatives {settings.Negatives}: expected at least 1 (a positive ranked among none always ranks first)");
         var metrics = new RankingMetrics();
         var rng = new Random(settings.Seed);
         int targets = model.Targets;
@@ -36,6 +39,7 @@ public static class TaskEvaluator
                 var row = new ReadOnlySpan<float>(scores, i * targets, targets);
                 foreach (var positive in chunk[i].Targets)
                 {
+                    if (!settings.IsClassification && chunk[i].Targets.Length >= targets) continue; // no candidate: not scorable
                     if (settings.IsClassification) metrics.AddRank(RankAmongAll(row, positive, []));
                     else if (settings.FullRanking) metrics.AddRank(RankAmongAll(row, positive, chunk[i].Targets));
                     else metrics.AddRank(RankAmongSampled(row, positive, chunk[i].Targets, settings.Negatives, rng));

@@ -39,6 +39,9 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         if (data.Users.Count < 3) throw new InvalidDataException($"{dataPath}: {data.Users.Count} usable rows; fine-tuning needs at least 3");
         // By user: an event log can give one user several examples (one per label time); they stay in one part.
         var (train, valid, test) = UserSplit.Split(data.Users, u => u.User, options.ValidFraction, options.TestFraction, options.Seed);
+        if (test.Count == 0)
+            throw new InvalidDataException($"{dataPath}: nothing to score: the test split ({options.TestFraction:P0} of {data.Users.Count} users) is empty; " +
+                                           "give more data or a larger --test-fraction");
 
         int hidden = options.PatchHidden > 0 ? options.PatchHidden : PeterRecModel.DefaultPatchHidden(config.Channels);
         using var model = new PeterRecModel(config, options.Mode, data.TargetVocab.Count, hidden);
@@ -54,6 +57,9 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
 
         var eval = new EvalSettings(options.IsClassification, options.EvalNegatives, Seed: options.Seed);
         var m = TaskEvaluator.Evaluate(model, test, eval, device);
+        if (m.Count == 0)
+            throw new InvalidDataException($"{dataPath}: nothing to score: the test split ({options.TestFraction:P0} of {data.Users.Count} users) holds " +
+                                           $"{test.Count} users and no scorable example; nothing was written. Give more data or a larger --test-fraction");
         var manifest = new TaskManifest
         {
             Task = options.Task, Mode = options.Mode.Name(), Targets = data.TargetVocab.Count,

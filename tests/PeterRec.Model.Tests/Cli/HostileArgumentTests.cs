@@ -150,6 +150,10 @@ public sealed class HostileArgumentTests : IDisposable
         yield return (["finetune", "--backbone", badConfig, "--data", _recCsv, "--out", _dir.File("t2")], "config.json");
         yield return (["finetune", "--backbone", _backbone, "--data", _recCsv, "--out", _backbone], "backbone directory");
         yield return (["pretrain", "--data", _pretrainCsv, "--out", _backbone], "--force");
+        var empty = _dir.Write("empty.csv", "");
+        var unknown = _dir.Write("unknown-targets.csv", "s1,s2,,never-seen\ns2,s3,,nor-this\n");
+        yield return (["evaluate", "--backbone", _backbone, "--task-dir", _task, "--data", empty], "nothing to score");
+        yield return (["evaluate", "--backbone", _backbone, "--task-dir", _task, "--data", unknown], "nothing to score");
         yield return (["recs"], "recs");
         yield return ([], "command");
     }

@@ -83,12 +83,14 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
             if (valid.Count == 0 || m.Mrr > bestMrr)
             {
                 bestMrr = m.Mrr; sinceBest = 0;
-                best = TensorBundle.Write(model.Backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+                // The whole pretraining model: the softmax layer scores the validation too, so restoring the backbone
+                // alone would report a mix of two epochs instead of the best one.
+                best = TensorBundle.Write(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
             }
             else if (++sinceBest >= options.Patience) break;
         }
         var bundle = TensorBundle.Read(best!, "best pretraining state");
-        TensorBundle.LoadInto(model.Backbone, bundle, "best pretraining state");
+        TensorBundle.LoadInto(model, bundle, "best pretraining state");
         foreach (var t in bundle.Values) t.Dispose();
         var final = objective.Validate(valid, device);
         guard.CheckParameters(model.Backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));

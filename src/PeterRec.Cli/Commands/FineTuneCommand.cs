@@ -63,6 +63,7 @@ public static class FineTuneCommand
             var reportPath = r.GetValue(report) ?? Path.Combine(taskDir, "report.json");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
             File.WriteAllText(reportPath, JsonSerializer.Serialize(result, ModelStore.Json));
+            foreach (var warning in result.Warnings ?? []) Console.Error.WriteLine($"warning: {warning}");
             Console.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }));

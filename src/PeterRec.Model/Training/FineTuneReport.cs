@@ -29,6 +29,8 @@ public sealed record FineTuneReport
     [JsonPropertyName("best_valid_metric")] public double? BestValidMetric { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+    /// <summary>What the run did that the user may not have meant (e.g. patches over the 1/10 bound); absent when none.</summary>
+    [JsonPropertyName("warnings")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Warnings { get; init; }
     /// <summary>What reading the event log and labels did (fine-tuning from <c>--events</c>); absent for a fine-tune CSV.</summary>
     [JsonPropertyName("events")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public EventLogSummary? Events { get; init; }
 
@@ -55,6 +57,7 @@ public sealed record FineTuneReport
             Targets = data.TargetVocab.Count, EpochsRun = curve.Rows.Count,
             BestValidMetric = metrics.Count > 0 ? Math.Round(metrics.Max(), 5) : null,
             Seconds = Math.Round(seconds, 2), Device = device.type.ToString().ToLowerInvariant(),
+            Warnings = model.PatchHidden > 0 && PeterRecModel.PatchBudgetWarning(c, model.Config.Kernel, model.PatchHidden, o.PatchHidden == 0) is { } w ? [w] : null,
         };
     }
 

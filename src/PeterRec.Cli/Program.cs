@@ -1,3 +1,3 @@
 using PeterRec.Cli.Commands;
 
-return CliApp.Build().Parse(args).Invoke();
+return await CliApp.RunAsync(args);

@@ -9,19 +9,19 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var mode = new Option<string>("--mode") { Description = string.Join(" | ", ModelBench.Modes), DefaultValueFactory = _ => "peterrec" };
-        var items = new Option<int>("--items") { DefaultValueFactory = _ => 10000 };
-        var targets = new Option<int>("--targets") { DefaultValueFactory = _ => 1000 };
-        var emb = new Option<int>("--emb") { DefaultValueFactory = _ => 64 };
-        var dilations = new Option<string>("--dilations") { DefaultValueFactory = _ => "1,4,1,4,1,4,1,4" };
-        var patchHidden = new Option<int>("--patch-hidden") { Description = "0 = emb/8", DefaultValueFactory = _ => 0 };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
-        var seq = new Option<int>("--seq") { DefaultValueFactory = _ => 50 };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
-        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 3 };
+        var mode = new Option<string>("--mode") { Description = string.Join(" | ", ModelBench.Modes), DefaultValueFactory = _ => "peterrec" }.OneOf(ModelBench.Modes);
+        var items = new Option<int>("--items") { DefaultValueFactory = _ => 10000 }.AtLeast(3);
+        var targets = new Option<int>("--targets") { DefaultValueFactory = _ => 1000 }.AtLeast(1);
+        var emb = new Option<int>("--emb") { DefaultValueFactory = _ => 64 }.Between(2, 4096);
+        var dilations = new Option<string>("--dilations") { DefaultValueFactory = _ => "1,4,1,4,1,4,1,4" }.IntList(1);
+        var patchHidden = new Option<int>("--patch-hidden") { Description = "0 = emb/8", DefaultValueFactory = _ => 0 }.Between(0, 4096);
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 }.AtLeast(1);
+        var seq = new Option<int>("--seq") { DefaultValueFactory = _ => 50 }.Between(2, 4096);
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 }.Between(0, 1024);
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 }.AtLeast(1);
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 3 }.AtLeast(0);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
-        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" }.OneOf("auto", "cpu", "cuda");
         var cmd = new Command("bench", "Time model steps; prints one JSON line comparable with the PyTorch peer")
         {
             mode, items, targets, emb, dilations, patchHidden, batch, seq, threads, steps, warmup, seed, device,

@@ -14,21 +14,22 @@ public static class ChaosCommand
     public static Command Create()
     {
         var d = new ChaosSettings();
-        var workDir = new Option<string>("--work-dir") { Description = "Logs, Redis AOF, backbone, checkpoints (wiped first; a failed run's is kept as <dir>-failed-<utc time>)", DefaultValueFactory = _ => d.WorkDir };
-        var seconds = new Option<int>("--seconds") { Description = "Seconds of load during which faults are injected", DefaultValueFactory = _ => d.Seconds };
-        var rate = new Option<double>("--rate") { Description = "Clicks per second", DefaultValueFactory = _ => d.Rate };
-        var users = new Option<int>("--users") { Description = "Distinct users", DefaultValueFactory = _ => d.Users };
-        var kills = new Option<int>("--kills") { Description = "kill -9 of a random role at random moments", DefaultValueFactory = _ => d.Kills };
-        var roles = new Option<string>("--roles") { Description = "Comma-separated roles to run and kill: ingest,train,serve", DefaultValueFactory = _ => string.Join(',', d.Roles) };
-        var outage = new Option<int>("--redis-outage-seconds") { Description = "Kill redis-server mid-stream for this long, then restart it (0 = none)" };
+        var workDir = new Option<string>("--work-dir") { Description = "Logs, Redis AOF, backbone, checkpoints (wiped first; a failed run's is kept as <dir>-failed-<utc time>)", DefaultValueFactory = _ => d.WorkDir }.OutputDirectory();
+        var seconds = new Option<int>("--seconds") { Description = "Seconds of load during which faults are injected", DefaultValueFactory = _ => d.Seconds }.AtLeast(1);
+        var rate = new Option<double>("--rate") { Description = "Clicks per second", DefaultValueFactory = _ => d.Rate }.Above(0);
+        var users = new Option<int>("--users") { Description = "Distinct users", DefaultValueFactory = _ => d.Users }.AtLeast(1);
+        var kills = new Option<int>("--kills") { Description = "kill -9 of a random role at random moments", DefaultValueFactory = _ => d.Kills }.AtLeast(0);
+        var roles = new Option<string>("--roles") { Description = "Comma-separated roles to run and kill: ingest,train,serve", DefaultValueFactory = _ => string.Join(',', d.Roles) }
+            .Must(v => v.Split(',', StringSplitOptions.TrimEntries) is { Length: > 0 } rs && rs.All(x => x is "ingest" or "train" or "serve"), "a comma-separated subset of ingest,train,serve");
+        var outage = new Option<int>("--redis-outage-seconds") { Description = "Kill redis-server mid-stream for this long, then restart it (0 = none)" }.AtLeast(0);
         var broker = new Option<bool>("--broker-errors") { Description = "Inject broker request errors and take the broker down for 3 s" };
-        var poison = new Option<int>("--poison-every") { Description = "One poison record per this many clicks (0 = none)", DefaultValueFactory = _ => d.PoisonEvery };
-        var window = new Option<int>("--window-size") { Description = "Ingest window size", DefaultValueFactory = _ => d.WindowSize };
-        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic", DefaultValueFactory = _ => d.Partitions };
-        var drain = new Option<int>("--drain-seconds") { Description = "Most seconds to wait for the audit to come out clean after the load", DefaultValueFactory = _ => d.DrainSeconds };
-        var soak = new Option<int>("--soak-seconds") { Description = "Soak: this many seconds of steady load, no faults; reports RSS per role (overrides --seconds, --kills)" };
+        var poison = new Option<int>("--poison-every") { Description = "One poison record per this many clicks (0 = none)", DefaultValueFactory = _ => d.PoisonEvery }.AtLeast(0);
+        var window = new Option<int>("--window-size") { Description = "Ingest window size", DefaultValueFactory = _ => d.WindowSize }.AtLeast(1);
+        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic", DefaultValueFactory = _ => d.Partitions }.Between(1, 10_000);
+        var drain = new Option<int>("--drain-seconds") { Description = "Most seconds to wait for the audit to come out clean after the load", DefaultValueFactory = _ => d.DrainSeconds }.AtLeast(1);
+        var soak = new Option<int>("--soak-seconds") { Description = "Soak: this many seconds of steady load, no faults; reports RSS per role (overrides --seconds, --kills)" }.AtLeast(0);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
-        var report = new Option<string?>("--report") { Description = "Also write the figures as JSON to this file" };
+        var report = new Option<string?>("--report") { Description = "Also write the figures as JSON to this file" }.OutputFile();
         var cmd = new Command("chaos", "Run the pipeline under load with kill -9, Redis and broker outages and poison records; audit for loss and duplicates")
         {
             workDir, seconds, rate, users, kills, roles, outage, broker, poison, window, partitions, drain, soak, seed, report,

@@ -1,18 +1,14 @@
-using PeterRec.Model.Data;
-
 namespace PeterRec.Cli.Commands;
 
-/// <summary>Turns expected user errors (bad input, missing files, bad options) into one clear line and exit code 2.</summary>
+/// <summary>Turns expected errors into one clear line and an exit code (<see cref="ExitCodes"/>) inside a command's action.</summary>
 public static class CommandGuard
 {
     public static int Run(Func<int> action)
     {
         try { return action(); }
-        catch (Exception e) when (e is CsvFormatException or InvalidDataException or ArgumentException or FileNotFoundException
-                                   or DirectoryNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
+            return ExitCodes.Report(e, Console.Error);
         }
     }
 

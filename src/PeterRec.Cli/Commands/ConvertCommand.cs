@@ -13,9 +13,9 @@ public static class ConvertCommand
 {
     public static Command Create()
     {
-        var backbone = new Option<string>("--backbone") { Description = "Backbone directory (backbone.bin, config.json, source_vocab.txt)", Required = true };
-        var tasks = new Option<string[]>("--task-dir") { Description = "Task directories trained over it (task.bin, task.json, target_vocab.txt)", AllowMultipleArgumentsPerToken = true };
-        var checkpoints = new Option<string[]>("--checkpoint") { Description = "Trainer checkpoints over it (<task>.ckpt)", AllowMultipleArgumentsPerToken = true };
+        var backbone = new Option<string>("--backbone") { Description = "Backbone directory (backbone.bin, config.json, source_vocab.txt)", Required = true }.ExistingDirectory();
+        var tasks = new Option<string[]>("--task-dir") { Description = "Task directories trained over it (task.bin, task.json, target_vocab.txt)", AllowMultipleArgumentsPerToken = true }.ExistingDirectories();
+        var checkpoints = new Option<string[]>("--checkpoint") { Description = "Trainer checkpoints over it (<task>.ckpt)", AllowMultipleArgumentsPerToken = true }.ExistingFiles();
         var cmd = new Command("convert", "Rewrite backbones, tasks and trainer checkpoints of the old binary formats as safetensors")
         {
             backbone, tasks, checkpoints,

@@ -10,23 +10,24 @@ public static class DevBrokerCommand
 {
     public static Command Create()
     {
-        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic", DefaultValueFactory = _ => 4 };
-        var brokers = new Option<int>("--brokers") { Description = "Number of mock brokers", DefaultValueFactory = _ => 1 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic", DefaultValueFactory = _ => 4 }.Between(1, 10_000);
+        var brokers = new Option<int>("--brokers") { Description = "Number of mock brokers", DefaultValueFactory = _ => 1 }.Between(1, 100);
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file")
         {
             Description = "Write the bootstrap address here (atomically) for other processes; removed on exit",
-        };
+        }.OutputFile();
         var topics = new Option<string[]>("--topics")
         {
             Description = "Topics to create (default: the project's topics)",
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => [.. new TopicOptions().All],
-        };
+        }.Must(t => t is { Length: > 0 } && t.All(x => System.Text.RegularExpressions.Regex.IsMatch(x, "^[A-Za-z0-9._-]{1,249}$")),
+            "one or more Kafka topic names (letters, digits, '.', '_', '-')");
         var sessionTimeout = new Option<int>("--session-timeout-ms")
         {
             Description = "Consumer-group session timeout: how long a killed member keeps its partitions (Kafka's default is 45000)",
             DefaultValueFactory = _ => 10_000,
-        };
+        }.AtLeast(1);
         var cmd = new Command("dev-broker", "Run an in-process Kafka mock cluster with the project's topics until interrupted")
         {
             partitions, brokers, bootstrapFile, topics, sessionTimeout,

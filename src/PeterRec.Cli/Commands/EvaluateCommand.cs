@@ -13,15 +13,15 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var backbone = new Option<string>("--backbone") { Required = true };
-        var taskDir = new Option<string>("--task-dir") { Required = true };
-        var data = new Option<string>("--data") { Description = "Fine-tune CSV to score (every usable row)", Required = true };
+        var backbone = new Option<string>("--backbone") { Description = "Backbone directory the task was trained over", Required = true }.ExistingDirectory();
+        var taskDir = new Option<string>("--task-dir") { Description = "Task directory from `peterrec finetune`", Required = true }.ExistingDirectory();
+        var data = new Option<string>("--data") { Description = "Fine-tune CSV to score (every usable row)", Required = true }.ExistingFile();
         var full = new Option<bool>("--full-ranking") { Description = "rec: rank the positive among all targets instead of 99 sampled negatives" };
-        var negatives = new Option<int>("--negatives") { DefaultValueFactory = _ => 99 };
+        var negatives = new Option<int>("--negatives") { Description = "rec: sampled negatives each positive is ranked among", DefaultValueFactory = _ => 99 }.AtLeast(1);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
         var skipBad = new Option<bool>("--skip-bad-rows");
-        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" }.OneOf("auto", "cpu", "cuda");
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 }.Between(0, 1024);
         var cmd = new Command("evaluate", "Evaluate a fine-tuned task") { backbone, taskDir, data, full, negatives, seed, skipBad, device, threads };
         cmd.SetAction(r => CommandGuard.Run(() =>
         {
@@ -33,6 +33,9 @@ public static class EvaluateCommand
             var encoded = TaskData.Encode(rows, ModelStore.LoadSourceVocab(r.GetValue(backbone)!), targets);
             bool cls = manifest.Task == "cls";
             var m = TaskEvaluator.Evaluate(model, encoded.Users, new EvalSettings(cls, r.GetValue(negatives), r.GetValue(full), r.GetValue(seed)), dev);
+            if (m.Count == 0)
+                throw new InvalidDataException($"{r.GetValue(data)}: nothing to score: {encoded.Users.Count} rows with a {(cls ? "class" : "target")} the task knows " +
+                                               $"({encoded.UnknownTargets} unknown {(cls ? "classes" : "targets")}, {encoded.SkippedRows} bad rows skipped); metrics over no example would read 0");
             var result = new Dictionary<string, object?>
             {
                 ["mode"] = manifest.Mode, ["task"] = manifest.Task, ["examples"] = m.Count,

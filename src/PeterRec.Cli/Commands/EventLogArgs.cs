@@ -7,16 +7,17 @@ namespace PeterRec.Cli.Commands;
 /// <summary>The event-log options `pretrain` and `finetune` share (the reading itself is <see cref="ClickSequences"/> / <see cref="LabelledHistories"/>).</summary>
 public sealed class EventLogArgs
 {
-    private readonly Option<string?> _events = new("--events") { Description = "Event log instead of --data: CSV/TSV with a header (user, item, time columns) or JSON lines {\"user\",\"item\",\"ts\"}; .gz accepted" };
-    private readonly Option<string?> _labels = new("--labels") { Description = "With --events: labels file (user, label, time): a target item for rec, a class for cls; history = the user's clicks before the label" };
-    private readonly Option<string?> _userCol = new("--user-col") { Description = "User column (default: user, user_id or userId)" };
-    private readonly Option<string?> _itemCol = new("--item-col") { Description = "Item column (default: item, item_id, itemId or movie_id)" };
-    private readonly Option<string?> _timeCol = new("--time-col") { Description = "Time column (default: ts, timestamp or time): unix s or ms (below 10^11 = seconds) or ISO 8601" };
-    private readonly Option<string?> _labelCol = new("--label-col") { Description = "Label column of --labels (default: label, target or class, else an item column)" };
-    private readonly Option<int> _minItemCount = new("--min-item-count") { Description = "Drop clicks of items seen fewer times (0 = keep all)" };
-    private readonly Option<int> _minUserLength = new("--min-user-length") { Description = "Drop users (pretrain) or labels (finetune) with fewer clicks (0 = keep all)" };
-    private readonly Option<int> _maxLength = new("--max-length") { Description = "Keep each sequence's (history's) most recent clicks only (0 = all)" };
-    private readonly Option<string?> _until = new("--until") { Description = "Time split: pretrain reads clicks before it, finetune labels at or after it (unix s/ms or ISO 8601)" };
+    private readonly Option<string?> _events = new Option<string?>("--events") { Description = "Event log instead of --data: CSV/TSV with a header (user, item, time columns) or JSON lines {\"user\",\"item\",\"ts\"}; .gz accepted" }.ExistingFile();
+    private readonly Option<string?> _labels = new Option<string?>("--labels") { Description = "With --events: labels file (user, label, time): a target item for rec, a class for cls; history = the user's clicks before the label" }.ExistingFile();
+    private readonly Option<string?> _userCol = new Option<string?>("--user-col") { Description = "User column (default: user, user_id or userId)" };
+    private readonly Option<string?> _itemCol = new Option<string?>("--item-col") { Description = "Item column (default: item, item_id, itemId or movie_id)" };
+    private readonly Option<string?> _timeCol = new Option<string?>("--time-col") { Description = "Time column (default: ts, timestamp or time): unix s or ms (below 10^11 = seconds) or ISO 8601" };
+    private readonly Option<string?> _labelCol = new Option<string?>("--label-col") { Description = "Label column of --labels (default: label, target or class, else an item column)" };
+    private readonly Option<int> _minItemCount = new Option<int>("--min-item-count") { Description = "Drop clicks of items seen fewer times (0 = keep all)" }.AtLeast(0);
+    private readonly Option<int> _minUserLength = new Option<int>("--min-user-length") { Description = "Drop users (pretrain) or labels (finetune) with fewer clicks (0 = keep all)" }.AtLeast(0);
+    private readonly Option<int> _maxLength = new Option<int>("--max-length") { Description = "Keep each sequence's (history's) most recent clicks only (0 = all)" }.AtLeast(0);
+    private readonly Option<string?> _until = new Option<string?>("--until") { Description = "Time split: pretrain reads clicks before it, finetune labels at or after it (unix s/ms or ISO 8601)" }
+        .Must(v => v is null || EventTimestamp.TryParse(v.AsSpan().Trim(), out _), EventTimestamp.Expected);
 
     /// <summary>Adds the options to <paramref name="command"/>; <paramref name="labels"/> adds --labels and --label-col too.</summary>
     public static EventLogArgs AddTo(Command command, bool labels)

@@ -10,16 +10,16 @@ public static class GenDataCommand
     public static Command Create()
     {
         var d = new SyntheticOptions();
-        var outDir = new Option<string>("--out") { Description = "Directory to write pretrain.csv, rec.csv, cls.csv and README.txt into", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Directory to write pretrain.csv, rec.csv, cls.csv and README.txt into", Required = true }.OutputDirectory();
         var seed = Int("--seed", "Random seed; the same seed and knobs give byte-identical files", d.Seed);
-        var pretrainUsers = Int("--pretrain-users", "Users in pretrain.csv (source domain)", d.PretrainUsers);
-        var fineTuneUsers = Int("--finetune-users", "Users in rec.csv and cls.csv (target tasks)", d.FineTuneUsers);
-        var sourceItems = Int("--source-items", "Distinct source items", d.SourceItems);
-        var targetItems = Int("--target-items", "Distinct target items", d.TargetItems);
-        var topics = Int("--topics", "Latent interest topics", d.Topics);
-        var classes = Int("--classes", "Profile classes in cls.csv", d.Classes);
-        var minLen = Int("--min-len", "Shortest source sequence", d.MinSeqLen);
-        var maxLen = Int("--max-len", "Longest source sequence (rows are left-padded with 0 to it)", d.MaxSeqLen);
+        var pretrainUsers = Int("--pretrain-users", "Users in pretrain.csv (source domain)", d.PretrainUsers, 1);
+        var fineTuneUsers = Int("--finetune-users", "Users in rec.csv and cls.csv (target tasks)", d.FineTuneUsers, 1);
+        var sourceItems = Int("--source-items", "Distinct source items", d.SourceItems, 4);
+        var targetItems = Int("--target-items", "Distinct target items", d.TargetItems, 2);
+        var topics = Int("--topics", "Latent interest topics", d.Topics, 2);
+        var classes = Int("--classes", "Profile classes in cls.csv", d.Classes, 2);
+        var minLen = Int("--min-len", "Shortest source sequence", d.MinSeqLen, 2);
+        var maxLen = Int("--max-len", "Longest source sequence (rows are left-padded with 0 to it)", d.MaxSeqLen, 2);
         var chain = Dbl("--chain-prob", "Chance the next item is the previous item's successor", d.ChainProb);
         var drift = Dbl("--drift-prob", "Chance per step that one interest topic is replaced", d.DriftProb);
         var targetNoise = Dbl("--target-noise", "Chance a target item ignores the user", d.TargetNoise);
@@ -69,9 +69,10 @@ public static class GenDataCommand
         return cmd;
     }
 
-    private static Option<int> Int(string name, string description, int fallback) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+    private static Option<int> Int(string name, string description, int fallback, int min = int.MinValue) =>
+        new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback }.AtLeast(min);
 
+    /// <summary>Every double knob of the generator is a probability.</summary>
     private static Option<double> Dbl(string name, string description, double fallback) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+        new Option<double>(name) { Description = description, DefaultValueFactory = _ => fallback }.Must(v => v is >= 0 and <= 1, "a probability from 0 to 1");
 }

@@ -11,10 +11,10 @@ public static class IngestCommand
     public static Command Create()
     {
         var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers (Kafka:BootstrapServers)" };
-        var bootstrapFile = new Option<string?>("--bootstrap-file") { Description = "File with the bootstrap servers, as written by dev-broker (Kafka:BootstrapFile)" };
+        var bootstrapFile = new Option<string?>("--bootstrap-file") { Description = "File with the bootstrap servers, as written by dev-broker (Kafka:BootstrapFile)" }.NotADirectory();
         var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT (Redis:Configuration)" };
-        var httpPort = new Option<int?>("--http-port") { Description = "Port for /healthz, /readyz, /metrics; 0 = any free port (Http:Port)" };
-        var windowSize = new Option<int?>("--window-size") { Description = "Clicks kept per user (Ingest:WindowSize)" };
+        var httpPort = new Option<int?>("--http-port") { Description = "Port for /healthz, /readyz, /metrics; 0 = any free port (Http:Port)" }.Between(0, 65535);
+        var windowSize = new Option<int?>("--window-size") { Description = "Clicks kept per user (Ingest:WindowSize)" }.AtLeast(1);
         var keyPrefix = new Option<string?>("--key-prefix") { Description = "Redis key prefix (Redis:KeyPrefix)" };
         var cmd = new Command("ingest", "Run the Ingest role: consume clicks, keep per-user windows in Redis, announce changed users")
         {

@@ -9,7 +9,7 @@ public static class InspectEventsCommand
 {
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "With --labels: rec | cls (JSON labels of other tasks are ignored)", DefaultValueFactory = _ => "rec" };
+        var task = new Option<string>("--task") { Description = "With --labels: rec | cls (JSON labels of other tasks are ignored)", DefaultValueFactory = _ => "rec" }.OneOf("rec", "cls");
         var skipBad = new Option<bool>("--skip-bad-rows") { Description = "Skip malformed rows (counted) instead of stopping at the first" };
         var cmd = new Command("inspect-events", "Read an event log (and labels) as pretrain/finetune --events would; print the summary as JSON") { task, skipBad };
         var events = EventLogArgs.AddTo(cmd, labels: true);

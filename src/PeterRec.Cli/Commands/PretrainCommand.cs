@@ -13,24 +13,24 @@ public static class PretrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Pretrain CSV: one user per line, item tokens oldest first (or --events)" };
-        var output = new Option<string>("--out") { Description = "Directory for the backbone, source vocabulary and config", Required = true };
-        var emb = new Option<int>("--emb") { Description = "Embedding size = channels", DefaultValueFactory = _ => 64 };
-        var kernel = new Option<int>("--kernel") { Description = "Convolution kernel width", DefaultValueFactory = _ => 3 };
-        var dilations = new Option<string>("--dilations") { Description = "Block dilations (second conv of each block uses twice)", DefaultValueFactory = _ => "1,4,1,4,1,4,1,4" };
-        var seq = new Option<int>("--seq") { Description = "Window length read by the backbone; 0 = longest sequence, at most 50", DefaultValueFactory = _ => 0 };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var data = new Option<string?>("--data") { Description = "Pretrain CSV: one user per line, item tokens oldest first (or --events)" }.ExistingFile();
+        var output = new Option<string>("--out") { Description = "Directory for the backbone, source vocabulary and config", Required = true }.OutputDirectory();
+        var emb = new Option<int>("--emb") { Description = "Embedding size = channels", DefaultValueFactory = _ => 64 }.Between(2, 4096);
+        var kernel = new Option<int>("--kernel") { Description = "Convolution kernel width", DefaultValueFactory = _ => 3 }.Between(2, 15);
+        var dilations = new Option<string>("--dilations") { Description = "Block dilations (second conv of each block uses twice)", DefaultValueFactory = _ => "1,4,1,4,1,4,1,4" }.IntList(1);
+        var seq = new Option<int>("--seq") { Description = "Window length read by the backbone; 0 = longest sequence, at most 50", DefaultValueFactory = _ => 0 }.Between(0, 4096);
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 }.AtLeast(1);
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 }.AtLeast(1);
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
-        var loss = new Option<string>("--loss") { Description = "softmax | sampled", DefaultValueFactory = _ => "softmax" };
-        var sampleFraction = new Option<double>("--sample-fraction") { Description = "Share of items drawn as negatives by the sampled softmax", DefaultValueFactory = _ => 0.2 };
+        var loss = new Option<string>("--loss") { Description = "softmax | sampled", DefaultValueFactory = _ => "softmax" }.OneOf("softmax", "sampled");
+        var sampleFraction = new Option<double>("--sample-fraction") { Description = "Share of items drawn as negatives by the sampled softmax", DefaultValueFactory = _ => 0.2 }.Must(v => v > 0 && v <= 1, "a fraction > 0 and <= 1");
         var masked = new Option<bool>("--masked") { Description = "Non-causal backbone with masked-item pretraining (GRec)" };
-        var validFraction = new Option<double>("--valid-fraction") { DefaultValueFactory = _ => 0.03 };
-        var patience = new Option<int>("--patience") { DefaultValueFactory = _ => 3 };
+        var validFraction = new Option<double>("--valid-fraction") { DefaultValueFactory = _ => 0.03 }.Fraction(0, 1);
+        var patience = new Option<int>("--patience") { DefaultValueFactory = _ => 3 }.AtLeast(1);
         var skipBad = new Option<bool>("--skip-bad-rows") { Description = "Skip malformed rows (counted) instead of stopping at the first" };
-        var device = new Option<string>("--device") { Description = "auto | cpu | cuda", DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { Description = "CPU threads; 0 = all cores", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "auto | cpu | cuda", DefaultValueFactory = _ => "auto" }.OneOf("auto", "cpu", "cuda");
+        var threads = new Option<int>("--threads") { Description = "CPU threads; 0 = all cores", DefaultValueFactory = _ => 0 }.Between(0, 1024);
         var force = new Option<bool>("--force") { Description = "Replace a backbone already in --out (tasks trained on it go stale)" };
         var cmd = new Command("pretrain", "Pretrain a NextItNet backbone by next-item (or masked-item) prediction")
         {
@@ -95,9 +95,6 @@ public static class PretrainCommand
         return WriteReport(report, outDir);
     }
 
-    public static int[] ParseInts(string text, string option)
-    {
-        try { return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray(); }
-        catch (FormatException) { throw new ArgumentException($"{option} '{text}': expected comma-separated integers, e.g. 1,4,1,4"); }
-    }
+    public static int[] ParseInts(string text, string option) =>
+        OptionChecks.ParseIntList(text, 1, out var values) is { } problem ? throw new ArgumentException($"{option} '{text}': {problem}") : values;
 }

@@ -13,16 +13,16 @@ public static class ProduceCommand
 {
     public static Command Create()
     {
-        var data = new Option<FileInfo?>("--data") { Description = "Fine-tune CSV (src1,...,srcN,,tgt1,...); one user per line" };
+        var data = new Option<FileInfo?>("--data") { Description = "Fine-tune CSV (src1,...,srcN,,tgt1,...); one user per line" }.ExistingFile();
         var synthetic = new Option<int?>("--synthetic") { Description = "Generate traffic for this many synthetic users instead" };
         var rate = new Option<double>("--rate") { Description = "Events per second (token bucket); 0 = as fast as possible", DefaultValueFactory = _ => 0 };
         var task = new Option<string>("--task") { Description = "Task name of the target events", DefaultValueFactory = _ => "rec" };
-        var maxEvents = new Option<long>("--max-events") { Description = "Stop after this many events; 0 = all", DefaultValueFactory = _ => 0 };
+        var maxEvents = new Option<long>("--max-events") { Description = "Stop after this many events; 0 = all", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers" };
-        var bootstrapFile = new Option<string?>("--bootstrap-file") { Description = "File with the bootstrap servers (from dev-broker)" };
+        var bootstrapFile = new Option<string?>("--bootstrap-file") { Description = "File with the bootstrap servers (from dev-broker)" }.NotADirectory();
         var userPrefix = new Option<string>("--user-prefix") { Description = "User id prefix", DefaultValueFactory = _ => "u" };
-        var items = new Option<int>("--items") { Description = "Synthetic: catalogue size", DefaultValueFactory = _ => 10_000 };
-        var length = new Option<int>("--length") { Description = "Synthetic: clicks per user (on average)", DefaultValueFactory = _ => 20 };
+        var items = new Option<int>("--items") { Description = "Synthetic: catalogue size", DefaultValueFactory = _ => 10_000 }.AtLeast(1);
+        var length = new Option<int>("--length") { Description = "Synthetic: clicks per user (on average)", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var seed = new Option<int>("--seed") { Description = "Synthetic: random seed", DefaultValueFactory = _ => 1 };
         var startTs = new Option<long?>("--start-ts") { Description = "Timestamp of the first event (unix ms); default now" };
         var events = new Option<FileInfo?>("--events") { Description = "Replay a click log (event-log formats, as pretrain --events) at its own event times" };
@@ -31,7 +31,7 @@ public static class ProduceCommand
         {
             data, synthetic, rate, task, maxEvents, kafka, bootstrapFile, userPrefix, items, length, seed, startTs, events, labels,
         };
-        cmd.Validators.Add(r =>
+        cmd.AddCheck(r =>
         {
             if (new object?[] { r.GetValue(data), r.GetValue(synthetic), r.GetValue(events) }.Count(v => v is not null) != 1)
                 r.AddError("give exactly one of --data, --events and --synthetic");

@@ -47,10 +47,10 @@ internal sealed class RoleOptions
     {
         var o = new RoleOptions();
         o.Add(new Option<string?>("--kafka") { Description = "Kafka bootstrap servers (Kafka:BootstrapServers)" }, "Kafka:BootstrapServers");
-        o.Add(new Option<string?>("--bootstrap-file") { Description = "File with the bootstrap servers, as written by dev-broker (Kafka:BootstrapFile)" }, "Kafka:BootstrapFile");
+        o.Add(new Option<string?>("--bootstrap-file") { Description = "File with the bootstrap servers, as written by dev-broker (Kafka:BootstrapFile)" }.NotADirectory(), "Kafka:BootstrapFile");
         o.Add(new Option<string?>("--redis") { Description = "Redis HOST:PORT (Redis:Configuration)" }, "Redis:Configuration");
         o.Add(new Option<string?>("--key-prefix") { Description = "Redis key prefix (Redis:KeyPrefix)" }, "Redis:KeyPrefix");
-        o.Add(new Option<int?>("--http-port") { Description = "Port for /healthz, /readyz, /metrics; 0 = any free port (Http:Port)" }, "Http:Port");
+        o.Add(new Option<int?>("--http-port") { Description = "Port for /healthz, /readyz, /metrics; 0 = any free port (Http:Port)" }.Between(0, 65535), "Http:Port");
         return o;
     }
 }

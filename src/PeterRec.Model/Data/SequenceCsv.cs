@@ -29,8 +29,19 @@ public static class SequenceCsv
         var rows = new List<T>();
         var skipped = new List<SkippedRow>();
         using var reader = new CsvLineReader(path, SequenceRowParser.MaxLineChars(options));
-        while (reader.ReadLine(out var line, out var tooLong))
+        while (true)
         {
+            ReadOnlySpan<char> line;
+            bool tooLong;
+            try
+            {
+                if (!reader.ReadLine(out line, out tooLong)) break;
+            }
+            catch (CsvFormatException e) when (options.SkipBadRows)
+            {
+                skipped.Add(new SkippedRow(e.Line, e.Message)); // invalid UTF-8: the line is consumed, read on
+                continue;
+            }
             if (!tooLong && !line.ContainsAnyExcept(' ')) continue; // blank line
             parser.Line = reader.LineNumber;
             try

@@ -11,12 +11,15 @@ public sealed record EvalSettings(bool IsClassification, int Negatives = 99, boo
 /// Scores held-out users. Recommendation: each (user, target) pair's positive is ranked among
 /// <c>Negatives</c> targets sampled uniformly from those the user has no positive for (seeded), or
 /// among all targets with <c>FullRanking</c> (other positives of the user filtered out).
-/// Classification: top-1 accuracy over all classes.
+/// Classification: top-1 accuracy over all classes. A positive with no candidate to rank against (the user's
+/// positives cover every target) is not scored: ranked among nothing it would count as a hit.
 /// </summary>
 public static class TaskEvaluator
 {
     public static RankingMetrics Evaluate(PeterRecModel model, IReadOnlyList<TaskUser> users, EvalSettings settings, Device device)
     {
+        if (!settings.IsClassification && !settings.FullRanking && settings.Negatives < 1)
+            throw new ArgumentException($"negatives {settings.Negatives}: expected at least 1 (a positive ranked among none always ranks first)");
         var metrics = new RankingMetrics();
         var rng = new Random(settings.Seed);
         int targets = model.Targets;
@@ -34,7 +37,8 @@ public static class TaskEvaluator
             for (int i = 0; i < chunk.Count; i++)
             {
                 var row = new ReadOnlySpan<float>(scores, i * targets, targets);
-                foreach (var positive in chunk[i].Targets) metrics.AddRank(Rank(row, positive, chunk[i].Targets, settings, rng));
+                foreach (var positive in chunk[i].Targets)
+                    if (Scorable(chunk[i].Targets, targets, settings)) metrics.AddRank(Rank(row, positive, chunk[i].Targets, settings, rng));
             }
         }
         if (wasTraining) model.train();
@@ -51,7 +55,8 @@ public static class TaskEvaluator
         var metrics = new RankingMetrics();
         var rng = new Random(settings.Seed);
         foreach (var user in users)
-            foreach (var positive in user.Targets) metrics.AddRank(Rank(scores, positive, user.Targets, settings, rng));
+            foreach (var positive in user.Targets)
+                if (Scorable(user.Targets, scores.Length, settings)) metrics.AddRank(Rank(scores, positive, user.Targets, settings, rng));
         return metrics;
     }
 
@@ -62,6 +67,10 @@ public static class TaskEvaluator
         foreach (var u in users) foreach (var t in u.Targets) counts[t]++;
         return counts;
     }
+
+    // A rec positive with every target among the user's positives has no candidate to rank against: not scorable.
+    private static bool Scorable(int[] userTargets, int targets, EvalSettings settings) =>
+        settings.IsClassification || userTargets.Length < targets;
 
     private static long Rank(ReadOnlySpan<float> row, int positive, int[] userTargets, EvalSettings settings, Random rng) =>
         settings.IsClassification ? RankAmongAll(row, positive, [])

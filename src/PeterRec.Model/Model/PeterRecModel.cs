@@ -39,8 +39,30 @@ public sealed class PeterRecModel : nn.Module<Tensor, Tensor>
         ApplyFreezing();
     }
 
-    /// <summary>Default bottleneck: C/8, which keeps each patch under 1/10 of a kernel-3 conv.</summary>
+    /// <summary>
+    /// Default bottleneck: C/8, which keeps each patch under 1/10 of a kernel-3 conv from C=32 up (8.9% at C=64). At
+    /// small widths the biases tip it over (10.5% at C=16) and below C=10 no width does: the default stays C/8 so tasks,
+    /// checkpoints and published versions keep their shapes, and <see cref="PatchBudgetWarning"/> says so.
+    /// </summary>
     public static int DefaultPatchHidden(int channels) => Math.Max(1, channels / 8);
+
+    /// <summary>The paper's bound: a patch holds under this share of the parameters of the conv it patches.</summary>
+    public const double PatchBudget = 0.1;
+
+    /// <summary>Parameters of a patch of bottleneck <paramref name="hidden"/> over those of a kernel-<paramref name="kernel"/> conv of C channels.</summary>
+    public static double PatchRatio(int channels, int kernel, int hidden) =>
+        (double)ModelPatch.ParameterCount(channels, hidden) / ((long)channels * channels * kernel + channels);
+
+    /// <summary>A one-line warning when patches of <paramref name="hidden"/> break the under-1/10 bound, else null.</summary>
+    public static string? PatchBudgetWarning(int channels, int kernel, int hidden, bool isDefault)
+    {
+        var ratio = PatchRatio(channels, kernel, hidden);
+        if (ratio < PatchBudget) return null;
+        var fits = Enumerable.Range(1, channels).LastOrDefault(h => PatchRatio(channels, kernel, h) < PatchBudget);
+        return $"each patch holds {ratio:F3} of its conv's parameters, not under 1/10 (the paper's bound), at {channels} channels with " +
+               $"patch size {hidden}{(isDefault ? " (the default, C/8)" : "")}; " +
+               (fits > 0 ? $"--patch-size {fits} keeps it under" : $"no patch size keeps it under at {channels} channels: pretrain wider (--emb 16 with --patch-size 1, or 32+)");
+    }
 
     public NextItNet Backbone => backbone;
     public Tensor TargetWeight => target_embedding; // [targets, channels]

@@ -65,8 +65,15 @@ public static partial class ModelStore
     public static Vocabulary LoadSourceVocab(string dir)
     {
         var path = Path.Combine(dir, SourceVocabFile);
-        CheckVocab(path, ReadBackboneFile(dir).Metadata, SourceVocabKey, Path.Combine(dir, BackboneFile));
-        return Vocabulary.Load(path, Vocabulary.SourceSpecials);
+        var file = ReadBackboneFile(dir);
+        CheckVocab(path, file.Metadata, SourceVocabKey, Path.Combine(dir, BackboneFile));
+        var vocab = Vocabulary.Load(path, Vocabulary.SourceSpecials);
+        // The seal proves the file is the one written; this proves it was written for this embedding table.
+        var items = file.Metadata.TryGetValue(ConfigKey, out var json) ? JsonSerializer.Deserialize<BackboneConfig>(json, Json)?.Items : null;
+        if (items is { } rows && rows != vocab.Count)
+            throw new InvalidDataException($"{path}: {vocab.Count} entries, but the item embedding table in {Path.Combine(dir, BackboneFile)} has {rows} rows; " +
+                                           "the vocabulary does not belong to this backbone");
+        return vocab;
     }
 
     /// <summary>Content hash of the backbone file (first 16 hex digits of its SHA-256), so a task can tell which backbone it was trained on.</summary>

@@ -31,7 +31,11 @@ public sealed record FineTuneOptions
     {
         if (Task is not ("rec" or "cls")) throw new ArgumentException($"task '{Task}': expected rec or cls");
         if (Loss is not ("softmax" or "sampled")) throw new ArgumentException($"loss '{Loss}': expected softmax or sampled");
-        if (Epochs < 1 || Batch < 1 || LearningRate <= 0 || Patience < 1)
-            throw new ArgumentException("epochs, batch, patience must be >= 1 and lr > 0");
+        if (Epochs < 1 || Batch < 1 || Patience < 1)
+            throw new ArgumentException("epochs, batch, patience must be >= 1");
+        if (!(TestFraction > 0 && TestFraction < 1)) throw new ArgumentException($"test fraction {TestFraction}: expected > 0 and < 1 (the test split is what the report scores)");
+        if (!(ValidFraction >= 0 && ValidFraction + TestFraction < 1)) throw new ArgumentException($"valid fraction {ValidFraction}: expected >= 0, with valid + test < 1");
+        if (EvalNegatives < 1) throw new ArgumentException($"eval negatives {EvalNegatives}: expected at least 1");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException($"learning rate {LearningRate}: expected a finite number > 0");
     }
 }

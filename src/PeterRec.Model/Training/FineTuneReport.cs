@@ -33,6 +33,8 @@ public sealed record FineTuneReport
     [JsonPropertyName("baseline")] public BaselineReport? Baseline { get; init; }
     /// <summary>Model over baseline on hr_5 (rec) or accuracy (cls); null when the baseline scores 0.</summary>
     [JsonPropertyName("lift")] public double? Lift { get; init; }
+    /// <summary>What the run did that the user may not have meant (e.g. patches over the 1/10 bound); absent when none.</summary>
+    [JsonPropertyName("warnings")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Warnings { get; init; }
     /// <summary>What reading the event log and labels did (fine-tuning from <c>--events</c>); absent for a fine-tune CSV.</summary>
     [JsonPropertyName("events")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public EventLogSummary? Events { get; init; }
 
@@ -59,6 +61,7 @@ public sealed record FineTuneReport
             Targets = data.TargetVocab.Count, EpochsRun = curve.Rows.Count,
             BestValidMetric = metrics.Count > 0 ? Math.Round(metrics.Max(), 5) : null,
             Seconds = Math.Round(seconds, 2), Device = device.type.ToString().ToLowerInvariant(),
+            Warnings = model.PatchHidden > 0 && PeterRecModel.PatchBudgetWarning(c, model.Config.Kernel, model.PatchHidden, o.PatchHidden == 0) is { } w ? [w] : null,
         };
     }
 

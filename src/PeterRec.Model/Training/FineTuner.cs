@@ -39,6 +39,9 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         if (data.Users.Count < 3) throw new InvalidDataException($"{dataPath}: {data.Users.Count} usable rows; fine-tuning needs at least 3");
         // By user: an event log can give one user several examples (one per label time); they stay in one part.
         var (train, valid, test) = UserSplit.Split(data.Users, u => u.User, options.ValidFraction, options.TestFraction, options.Seed);
+        if (test.Count == 0)
+            throw new InvalidDataException($"{dataPath}: nothing to score: the test split ({options.TestFraction:P0} of {data.Users.Count} users) is empty; " +
+                                           "give more data or a larger --test-fraction");
 
         int hidden = options.PatchHidden > 0 ? options.PatchHidden : PeterRecModel.DefaultPatchHidden(config.Channels);
         using var model = new PeterRecModel(config, options.Mode, data.TargetVocab.Count, hidden);
@@ -49,9 +52,14 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         var trainPairs = TaskData.Pairs(train);
         var best = Train(model, trainPairs, valid, device, curve);
         ModelStore.ImportTaskState(model, best, "best validation state");
+        new DivergenceGuard("fine-tuning", model.Targets, options.LearningRate)
+            .CheckParameters(model.TrainableParameters().Select(p => (p.Name, (Tensor)p.Param)));
 
         var eval = new EvalSettings(options.IsClassification, options.EvalNegatives, Seed: options.Seed);
         var m = TaskEvaluator.Evaluate(model, test, eval, device);
+        if (m.Count == 0)
+            throw new InvalidDataException($"{dataPath}: nothing to score: the test split ({options.TestFraction:P0} of {data.Users.Count} users) holds " +
+                                           $"{test.Count} users and no scorable example; nothing was written. Give more data or a larger --test-fraction");
         var popularity = TaskEvaluator.EvaluateFixed(TaskEvaluator.Popularity(train, data.TargetVocab.Count), test, eval);
         var manifest = new TaskManifest
         {
@@ -77,6 +85,7 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
         var rng = new Random(options.Seed);
         var validSettings = new EvalSettings(options.IsClassification, options.EvalNegatives, Seed: options.Seed + 1);
         int steps = (pairs.Count + options.Batch - 1) / options.Batch;
+        var guard = new DivergenceGuard("fine-tuning", model.Targets, options.LearningRate);
         byte[] best = ModelStore.ExportTaskState(model);
         double bestMetric = double.NegativeInfinity;
         int sinceBest = 0;
@@ -96,10 +105,11 @@ public sealed class FineTuner(FineTuneOptions options, IProgress<TrainProgress>?
                 var loss = sampler is null
                     ? nn.functional.cross_entropy(model.Scores(rep), labels)
                     : sampler.Loss(rep, labels, model.TargetWeight, null);
+                var l = loss.item<float>();
+                guard.CheckLoss(l, epoch, s + 1);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                var l = loss.item<float>();
                 lossSum += l;
                 globalStep++;
                 progress?.Report(new TrainProgress("finetune", epoch, options.Epochs, s + 1, steps, l));

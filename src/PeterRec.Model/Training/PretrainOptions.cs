@@ -29,7 +29,8 @@ public sealed record PretrainOptions
     public void Validate()
     {
         if (Loss is not ("softmax" or "sampled")) throw new ArgumentException($"loss '{Loss}': expected softmax or sampled");
-        if (Epochs < 1 || Batch < 1 || LearningRate <= 0) throw new ArgumentException("epochs and batch must be >= 1 and lr > 0");
+        if (Epochs < 1 || Batch < 1) throw new ArgumentException("epochs and batch must be >= 1");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException($"learning rate {LearningRate}: expected a finite number > 0");
         if (SampleFraction is <= 0 or > 1) throw new ArgumentException("sample fraction must be in (0, 1]");
         if (MaskProbability is <= 0 or >= 1) throw new ArgumentException("mask probability must be in (0, 1)");
     }

@@ -51,6 +51,7 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
         var rng = new Random(options.Seed);
         int steps = (windows.Count + options.Batch - 1) / options.Batch;
+        var guard = new DivergenceGuard("pretraining", vocab.Count, options.LearningRate);
         var curve = new TrainingCurve("mrr_5");
         double bestMrr = double.NegativeInfinity, lastLoss = double.NaN;
         int sinceBest = 0;
@@ -66,10 +67,11 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
                 using var scope = NewDisposeScope();
                 var batch = order[(s * options.Batch)..Math.Min(order.Length, (s + 1) * options.Batch)].Select(i => windows[i]).ToList();
                 var loss = objective.Loss(batch, rng, device);
+                var l = loss.item<float>();
+                guard.CheckLoss(l, epoch, s + 1);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                var l = loss.item<float>();
                 sum += l;
                 step++;
                 progress?.Report(new TrainProgress("pretrain", epoch, options.Epochs, s + 1, steps, l));
@@ -81,14 +83,17 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
             if (valid.Count == 0 || m.Mrr > bestMrr)
             {
                 bestMrr = m.Mrr; sinceBest = 0;
-                best = TensorBundle.Write(model.Backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+                // The whole pretraining model: the softmax layer scores the validation too, so restoring the backbone
+                // alone would report a mix of two epochs instead of the best one.
+                best = TensorBundle.Write(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
             }
             else if (++sinceBest >= options.Patience) break;
         }
         var bundle = TensorBundle.Read(best!, "best pretraining state");
-        TensorBundle.LoadInto(model.Backbone, bundle, "best pretraining state");
+        TensorBundle.LoadInto(model, bundle, "best pretraining state");
         foreach (var t in bundle.Values) t.Dispose();
         var final = objective.Validate(valid, device);
+        guard.CheckParameters(model.Backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
         model.cpu();
         ModelStore.SaveBackbone(outDir, model.Backbone, vocab);
         curve.Write(Path.Combine(outDir, "curve"));

@@ -1,3 +1,4 @@
+using System.Text;
 using PeterRec.Model.Data;
 using PeterRec.Model.Data.Events;
 
@@ -63,14 +64,42 @@ public class EventLogBadRowTests
         Assert.Throws<InvalidDataException>(() => ClickSequences.Read(path, new EventLogOptions { SkipBadRows = true }));
     }
 
-    [Fact]
-    public void Invalid_utf8_stops_the_read_with_the_line()
+    /// <summary>20 good rows, then one with bytes that are not UTF-8 on line 22 (the header is line 1), then a good one.</summary>
+    private static string InvalidUtf8Log(TempDir dir, bool json)
+    {
+        var path = dir.File(json ? "e.jsonl" : "e.csv");
+        var good = Enumerable.Range(0, 20).Select(i => json ? $"{{\"user\":\"u1\",\"item\":\"a{i}\",\"ts\":{1_700_000_000_000 + i}}}\n" : $"u1,a{i},{i + 1}\n");
+        byte[] bad = json ? [.. "{\"user\":\"u1\",\"item\":\"x"u8, 0xff, 0xfe, .. "\",\"ts\":1700000000050}\n"u8] : [.. "u1,x"u8, 0xff, 0xfe, .. ",50\n"u8];
+        var after = json ? "{\"user\":\"u1\",\"item\":\"z\",\"ts\":1700000000060}\n" : "u1,z,60\n";
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes((json ? "{\"user\":\"u0\",\"item\":\"a\",\"ts\":1700000000000}\n" : "user,item,ts\n") + string.Concat(good)),
+                                  .. bad, .. Encoding.UTF8.GetBytes(after)]);
+        return path;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Invalid_utf8_is_refused_naming_its_own_line(bool json)
     {
         using var dir = new TempDir();
-        var path = dir.File("e.csv");
-        File.WriteAllBytes(path, [.. "user,item,ts\nu1,a,1\nu1,"u8, 0xff, 0xfe, .. ",2\n"u8]);
-        var e = Assert.Throws<InvalidDataException>(() => ClickSequences.Read(path, new EventLogOptions { SkipBadRows = true }));
+        var path = InvalidUtf8Log(dir, json);
+        var e = Assert.Throws<CsvFormatException>(() => ClickSequences.Read(path, new EventLogOptions()));
+        Assert.Equal(22, e.Line);
+        Assert.StartsWith($"{path}:22: ", e.Message);
         Assert.Contains("expected UTF-8 text", e.Message);
+        Assert.Contains("0xFF", e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Invalid_utf8_rows_are_skipped_and_counted_with_skip_bad_rows(bool json)
+    {
+        using var dir = new TempDir();
+        var s = ClickSequences.Read(InvalidUtf8Log(dir, json), new EventLogOptions { SkipBadRows = true });
+        Assert.Equal(1, s.Summary.Clicks.BadRows);
+        Assert.Contains(":22: ", Assert.Single(s.Summary.BadRowExamples));
+        Assert.EndsWith(" z", EventLogFiles.Sequences(s).Single(l => l.StartsWith("u1:", StringComparison.Ordinal)));
     }
 
     [Fact]

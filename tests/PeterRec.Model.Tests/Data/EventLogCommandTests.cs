@@ -6,7 +6,7 @@ namespace PeterRec.Model.Tests.Data;
 public class EventLogCommandTests
 {
     private static int Run(params string[] args) =>
-        CliApp.Build().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() });
+        CliApp.Run(args, new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() });
 
     [Fact]
     public void Pretrain_takes_exactly_one_of_a_sequence_csv_and_an_event_log()

@@ -6,6 +6,7 @@ using PeterRec.Model.Data.Events;
 namespace PeterRec.Model.Tests.Data;
 
 /// <summary>The synthetic benchmark exported as an event log trains exactly as its CSV files do.</summary>
+[Collection(PeterRec.Model.Tests.Training.SeededTrainingCollection.Name)]
 public class EventLogTransferEqualityTests
 {
     private static readonly SyntheticOptions Small = new(Seed: 5, PretrainUsers: 300, FineTuneUsers: 150, SourceItems: 200, TargetItems: 64,
@@ -69,7 +70,7 @@ public class EventLogTransferEqualityTests
     private static void Cli(params string[] args)
     {
         var error = new StringWriter();
-        var code = CliApp.Build().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+        var code = CliApp.Run(args, new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
         Assert.True(code == 0, $"peterrec {string.Join(' ', args)} exited {code}: {error}");
     }
 

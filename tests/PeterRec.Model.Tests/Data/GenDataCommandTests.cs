@@ -10,7 +10,7 @@ public class GenDataCommandTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = CliApp.Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var code = CliApp.Run(args, new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 
@@ -38,7 +38,7 @@ public class GenDataCommandTests
         using var dir = new TempDir();
         var (code, _, stderr) = Run("gen-data", "--out", dir.Path, "--topics", "1");
         Assert.Equal(2, code);
-        Assert.Contains("Topics", stderr);
+        Assert.Contains("--topics", stderr);
     }
 
     [Fact]

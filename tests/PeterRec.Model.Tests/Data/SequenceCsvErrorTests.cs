@@ -1,3 +1,4 @@
+using System.Text;
 using PeterRec.Model.Data;
 
 namespace PeterRec.Model.Tests.Data;
@@ -115,14 +116,32 @@ public class SequenceCsvErrorTests
         Assert.True(skipped.Reason.Length < 400, "the message must not echo the whole row");
     }
 
+    private static string InvalidUtf8OnLine21(TempDir dir)
+    {
+        var path = dir.File("bad.csv");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 20).Select(i => $"s{i},s{i + 1}\n"))),
+                                  .. "s1,s"u8, 0xC3, 0x28, .. "\ns7,s8\n"u8]);
+        return path;
+    }
+
     [Fact]
-    public void Invalid_utf8_fails_with_the_file_named()
+    public void Invalid_utf8_fails_naming_the_file_its_line_and_field()
     {
         using var dir = new TempDir();
-        var path = dir.File("bad.csv");
-        File.WriteAllBytes(path, [(byte)'s', (byte)'1', (byte)'\n', (byte)'s', 0xC3, 0x28, (byte)'\n']);
-        var e = Assert.Throws<InvalidDataException>(() => SequenceCsv.ReadPretrain(path, new CsvReadOptions()));
-        Assert.Contains(path, e.Message);
+        var path = InvalidUtf8OnLine21(dir);
+        var e = Assert.Throws<CsvFormatException>(() => SequenceCsv.ReadPretrain(path, new CsvReadOptions()));
+        AssertNames(e, path, 21, 2, "text", "UTF-8 text");
+        Assert.Contains("0xC3", e.Message);
+    }
+
+    [Fact]
+    public void Invalid_utf8_rows_are_skipped_with_skip_bad_rows()
+    {
+        using var dir = new TempDir();
+        var result = SequenceCsv.ReadPretrain(InvalidUtf8OnLine21(dir), new CsvReadOptions(SkipBadRows: true));
+        Assert.Equal(21, Assert.Single(result.Skipped).Line);
+        Assert.Equal(21, result.Rows.Count);
+        Assert.Equal(["s7", "s8"], result.Rows[^1].Items);
     }
 
     private static void AssertNames(CsvFormatException e, string path, int line, int field, string name, string expected)

@@ -101,6 +101,17 @@ public sealed class ArtifactIntegrityTests : IDisposable
     }
 
     [Fact]
+    public void A_backbone_written_with_a_vocabulary_shorter_than_its_embedding_table_is_refused()
+    {
+        var config = TinyModels.Config();
+        using var backbone = new NextItNet(config);
+        var dir = _dir.File("short");
+        ModelStore.SaveBackbone(dir, backbone, TinyModels.Vocab(config.Items - 1));
+        var e = Assert.Throws<InvalidDataException>(() => ModelStore.LoadSourceVocab(dir));
+        Assert.Contains($"{config.Items} rows", e.Message);
+    }
+
+    [Fact]
     public void A_reordered_target_vocabulary_of_the_same_length_is_refused()
     {
         var backbone = Backbone();

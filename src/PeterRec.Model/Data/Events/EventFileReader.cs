@@ -14,6 +14,21 @@ internal delegate RowFate EventRowHandler(in EventRow row);
 /// </summary>
 internal static class EventFileReader
 {
+    private static void Drain(IEventRowSource source)
+    {
+        while (true)
+        {
+            try
+            {
+                if (!source.Next(out _)) return;
+            }
+            catch (CsvFormatException)
+            {
+                // Further bad rows: keep reading to the checksum.
+            }
+        }
+    }
+
     public static EventFileSummary Read(string path, EventSchema schema, EventLogOptions options, IJsonEventParser? json,
                                         List<string> badExamples, EventRowHandler handler)
     {
@@ -32,6 +47,13 @@ internal static class EventFileReader
                 bad++;
                 if (badExamples.Count < options.KeepBadRowMessages) badExamples.Add(e.Message);
                 continue;
+            }
+            catch (CsvFormatException) when (source.Format.EndsWith("+gzip", StringComparison.Ordinal))
+            {
+                // In a compressed file a bad row may be the first symptom of corrupt data, which is the error to report:
+                // read on to the end, where the gzip checksum tells (throwing InvalidDataException), else report the row.
+                Drain(source);
+                throw;
             }
             rows++;
             switch (handler(in row))

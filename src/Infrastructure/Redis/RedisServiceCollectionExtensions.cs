@@ -15,7 +15,8 @@ public static class RedisServiceCollectionExtensions
     /// <see cref="WindowStore"/>, <see cref="RedisMetrics"/>, the write <see cref="Polly.ResiliencePipeline"/> and a readiness check.</summary>
     public static IServiceCollection AddPeterRecRedis(this IServiceCollection services)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.TlsFilesProblem() is null, "Redis TLS files: each named file must exist; ClientCertificateFile and ClientKeyFile go together").ValidateOnStart();
         services.AddSingleton<RedisConnectionFactory>();
         services.AddSingleton(sp => sp.GetRequiredService<RedisConnectionFactory>().Connection);
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));

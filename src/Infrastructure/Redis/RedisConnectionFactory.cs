@@ -70,7 +70,12 @@ public sealed class RedisConnectionFactory : IDisposable
         if (!connection.IsConnected && AuthenticationReply(connectLog.ToString()) is { } reply)
             _lastFailure = Describe(ConnectionFailureType.AuthenticationFailure, new RedisConnectionException(ConnectionFailureType.AuthenticationFailure, CommandFlags.None, reply, null, CommandStatus.Unknown));
         if (connection.IsConnected) log.LogInformation("Redis {Options}: connected", o);
-        else log.LogWarning("Redis {Options}: not connected yet{Reason}", o, LastFailure is { } f ? $" ({f})" : "");
+        else if (LastFailure is { } f && IsRefusal(f))
+        {
+            LastFailureLogged = f;
+            log.LogError("Redis {Options}: connection refused: {Reason}", o, f);
+        }
+        else log.LogWarning("Redis {Options}: not connected yet{Reason}", o, LastFailure is { } w ? $" ({w})" : "");
         connection.ConnectionFailed += (_, e) => Failed(Describe(e.FailureType, e.Exception), log);
         connection.ConnectionRestored += (_, e) =>
         {
@@ -88,12 +93,16 @@ public sealed class RedisConnectionFactory : IDisposable
         LastFailureLogged = full;
         // Reconnects repeat the same failure every second or so: log each distinct reason once.
         if (!changed) return;
-        if (full.StartsWith("TLS:", StringComparison.Ordinal) || full.StartsWith("authentication failed", StringComparison.Ordinal))
+        if (IsRefusal(full))
             log.LogError("Redis connection refused: {Reason}", full);
         else log.LogWarning("Redis connection failed: {Reason}", full);
     }
 
     private string? LastFailureLogged { get; set; }
+
+    /// <summary>Failures that only a configuration change cures (credentials, certificates), as opposed to an outage.</summary>
+    private static bool IsRefusal(string failure) =>
+        failure.StartsWith("TLS:", StringComparison.Ordinal) || failure.StartsWith("authentication failed", StringComparison.Ordinal);
 
     /// <summary>Redis's refusal (WRONGPASS ..., NOAUTH ...) from a connect log, up to the end of its line; null if none.</summary>
     private static string? AuthenticationReply(string connectLog)

@@ -15,8 +15,8 @@ public static class RedisServiceCollectionExtensions
     /// <see cref="WindowStore"/>, <see cref="RedisMetrics"/>, the write <see cref="Polly.ResiliencePipeline"/> and a readiness check.</summary>
     public static IServiceCollection AddPeterRecRedis(this IServiceCollection services)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.TlsFilesProblem() is null, "Redis TLS files: each named file must exist; ClientCertificateFile and ClientKeyFile go together").ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RedisOptions>, RedisTlsFilesValidator>();
         services.AddSingleton<RedisConnectionFactory>();
         services.AddSingleton(sp => sp.GetRequiredService<RedisConnectionFactory>().Connection);
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));
@@ -28,6 +28,13 @@ public static class RedisServiceCollectionExtensions
             sp.GetRequiredService<RedisMetrics>()));
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);
         return services;
+    }
+
+    /// <summary>Names the missing TLS file (or the key without its certificate) at start, not on the first connect.</summary>
+    private sealed class RedisTlsFilesValidator : IValidateOptions<RedisOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RedisOptions options) =>
+            options.TlsFilesProblem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 
     /// <summary>Service key of the Redis write retry pipeline (<c>[FromKeyedServices(RedisWritePipelineKey)]</c>).</summary>

@@ -93,6 +93,17 @@ public sealed class RedisTlsAclTests : IDisposable
         Assert.DoesNotContain(TlsRedis.Password, log);
     }
 
+    [Fact]
+    public async Task A_missing_ca_file_stops_the_role_at_start_naming_the_option()
+    {
+        var missing = Path.Combine(_redis.Dir, "no-such-ca.crt");
+        using var role = StartIngest("missing-ca", Env(new() { ["Redis:CaFile"] = missing }));
+        Assert.Equal(2, await role.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        // Output is copied to the log asynchronously: the last line may land just after the exit.
+        await Eventually.Async(() => Task.FromResult(File.ReadAllText(role.LogPath).Contains($"invalid configuration: Redis:CaFile: file not found: {missing}", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => role.Tail());
+    }
+
     [Theory]
     [InlineData("h:6379,password=p4ss", "h:6379,password=***")]
     [InlineData("h:6379,Password = p4ss,ssl=true", "h:6379,Password =***,ssl=true")]

@@ -39,6 +39,21 @@ public sealed class JsonLogTests(RedisFixture redis) : IDisposable
     }
 
     [Fact]
+    public async Task With_the_json_format_librdkafka_complaints_about_an_unreachable_broker_are_json_lines_too()
+    {
+        var deadBroker = $"127.0.0.1:{LoopbackPort.Free()}";
+        using var role = RoleProcess.Start("json-broker-down", ["ingest", "--kafka", deadBroker, "--redis", redis.Configuration, "--key-prefix", RedisFixture.UniquePrefix()],
+            _dir, LoopbackPort.Free(), new Dictionary<string, string> { ["PETERREC_Logging__Format"] = "json" });
+        // Both the consumer's and the producer's clients fail to connect and say so.
+        await Eventually.Async(() => Task.FromResult(File.ReadAllText(role.LogPath) is var log
+            && log.Contains("\"Consumer ingest: Local_Transport", StringComparison.Ordinal) && log.Contains("\"Producer: Local_Transport", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), () => role.Tail());
+        await role.StopAsync(TimeSpan.FromSeconds(10));
+        var lines = File.ReadAllLines(role.LogPath).Skip(1).Where(l => l.Length > 0).ToList();
+        Assert.All(lines, l => ParseOrFail(l).Dispose());
+    }
+
+    [Fact]
     public async Task By_default_a_role_writes_human_readable_lines()
     {
         var lines = await RunIngestAsync("text", []);

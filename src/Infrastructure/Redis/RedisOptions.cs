@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
 namespace PeterRec.Redis;
@@ -55,13 +57,33 @@ public sealed partial class RedisOptions
     /// <summary><see cref="Configuration"/> with every <c>password=</c> value replaced by <c>***</c>.</summary>
     public static string Redact(string configuration) => PasswordInConfiguration().Replace(configuration, "${key}***");
 
-    /// <summary>What is wrong with the TLS file options, or null: each named file must exist, a key needs its certificate.</summary>
+    /// <summary>What is wrong with the TLS file options, or null: each named file must exist and hold PEM, a key needs
+    /// its certificate.</summary>
     public string? TlsFilesProblem()
     {
         foreach (var (key, path) in new[] { ("Redis:CaFile", CaFile), ("Redis:ClientCertificateFile", ClientCertificateFile), ("Redis:ClientKeyFile", ClientKeyFile) })
             if (!string.IsNullOrEmpty(path) && !File.Exists(path)) return $"{key}: file not found: {path}";
         if (string.IsNullOrEmpty(ClientCertificateFile) != string.IsNullOrEmpty(ClientKeyFile))
             return "Redis:ClientCertificateFile and Redis:ClientKeyFile go together: set both or neither";
+        // Read once here, so a wrong file is named at start instead of failing every connect.
+        try
+        {
+            if (!string.IsNullOrEmpty(CaFile))
+            {
+                var ca = new X509Certificate2Collection();
+                ca.ImportFromPemFile(CaFile);
+                if (ca.Count == 0) return $"Redis:CaFile: no PEM certificate in {CaFile}";
+            }
+        }
+        catch (CryptographicException e) { return $"Redis:CaFile: not a PEM certificate file ({e.Message}): {CaFile}"; }
+        try
+        {
+            if (!string.IsNullOrEmpty(ClientCertificateFile)) X509Certificate2.CreateFromPemFile(ClientCertificateFile, ClientKeyFile).Dispose();
+        }
+        catch (CryptographicException e)
+        {
+            return $"Redis:ClientCertificateFile / Redis:ClientKeyFile: not a PEM certificate and its unencrypted key ({e.Message}): {ClientCertificateFile}";
+        }
         return null;
     }
 

@@ -104,6 +104,19 @@ public sealed class RedisTlsAclTests : IDisposable
             TimeSpan.FromSeconds(10), () => role.Tail());
     }
 
+    [Fact]
+    public void A_ca_file_that_is_not_pem_or_a_key_without_its_certificate_is_named()
+    {
+        var notPem = Path.Combine(_redis.Dir, "not-pem.crt");
+        File.WriteAllText(notPem, "not a certificate");
+        Assert.Equal($"Redis:CaFile: no PEM certificate in {notPem}", new RedisOptions { CaFile = notPem }.TlsFilesProblem());
+        Assert.StartsWith("Redis:ClientCertificateFile and Redis:ClientKeyFile go together",
+            new RedisOptions { ClientKeyFile = _redis.ClientKeyFile }.TlsFilesProblem());
+        Assert.StartsWith("Redis:ClientCertificateFile / Redis:ClientKeyFile: not a PEM certificate",
+            new RedisOptions { ClientCertificateFile = _redis.ClientCertificateFile, ClientKeyFile = notPem }.TlsFilesProblem());
+        Assert.Null(new RedisOptions { CaFile = _redis.CaFile, ClientCertificateFile = _redis.ClientCertificateFile, ClientKeyFile = _redis.ClientKeyFile }.TlsFilesProblem());
+    }
+
     [Theory]
     [InlineData("h:6379,password=p4ss", "h:6379,password=***")]
     [InlineData("h:6379,Password = p4ss,ssl=true", "h:6379,Password =***,ssl=true")]

@@ -10,7 +10,9 @@ public sealed class IngestProducer : IDisposable
     public IngestProducer(KafkaClientConfigs configs, IKafkaClientFactory clients, ILogger<IngestProducer> logger)
     {
         Producer = clients.CreateProducer(configs.CreateProducerConfig("peterrec-ingest"),
-            e => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Producer: {Code} {Reason}", e.Code, e.Reason));
+            e => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Producer: {Code} {Reason}", e.Code, e.Reason),
+            // Through the role's logger, so Logging:Format=json covers them; the errors among them arrive above too.
+            m => logger.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message));
     }
 
     public IProducer<string, byte[]> Producer { get; }

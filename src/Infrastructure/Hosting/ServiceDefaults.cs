@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -34,16 +35,54 @@ public static class ServiceDefaults
         var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
         builder.WebHost.UseUrls($"http://{http.BindAddress}:{http.Port}");
 
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Services.AddOptions<LoggingOptions>().BindConfiguration(LoggingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var logging = builder.Configuration.GetSection(LoggingOptions.Section).Get<LoggingOptions>() ?? new LoggingOptions();
+        if (logging.IsJson)
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+            });
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         // Per-request logs would drown the role's own; configuration can still lower these.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services.TryAddSingleton<PeterRecMetrics>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
-            .WithMetrics(m => m.AddMeter(PeterRecMetrics.MeterName).AddPrometheusExporter());
+            .WithMetrics(m => m.AddMeter(PeterRecMetrics.MeterName)
+                // .NET's built-in runtime and process meter (GC, heap, thread pool, JIT, CPU time, working set).
+                .AddMeter(RuntimeMeterName)
+                .AddView(Views)
+                .AddPrometheusExporter());
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         return builder;
+    }
+
+    /// <summary>The meter .NET 9+ publishes runtime and process metrics on (<c>dotnet.gc.*</c>, <c>dotnet.process.*</c>, ...).</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
+    /// <summary>
+    /// Runtime gauges whose names end in <c>.count</c>: Prometheus reserves <c>_count</c> for histograms and summaries
+    /// (<c>promtool check metrics</c> rejects them), so they are exported under these names.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> RuntimeRenames = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["dotnet.assembly.count"] = "dotnet.assembly.loaded",
+        ["dotnet.process.cpu.count"] = "dotnet.process.cpu.available",
+        ["dotnet.timer.count"] = "dotnet.timer.active",
+    };
+
+    /// <summary>Every histogram in seconds that names no boundaries of its own gets <see cref="MetricBuckets.Seconds"/>;
+    /// the runtime's <c>*.count</c> gauges are renamed (<see cref="RuntimeRenames"/>).</summary>
+    private static MetricStreamConfiguration? Views(Instrument instrument)
+    {
+        if (instrument is Histogram<double> { Unit: "s" } h && h.Advice?.HistogramBucketBoundaries is null)
+            return new ExplicitBucketHistogramConfiguration { Boundaries = MetricBuckets.Seconds };
+        if (instrument.Meter.Name == RuntimeMeterName && RuntimeRenames.TryGetValue(instrument.Name, out var name))
+            return new MetricStreamConfiguration { Name = name };
+        return null;
     }
 
     /// <summary>Maps <c>/healthz</c> (process alive), <c>/readyz</c> (every "ready" check), <c>/metrics</c> (Prometheus).</summary>

@@ -25,7 +25,8 @@ public sealed class DeadLetterSink : IDisposable
         _logger = logger;
         _count = metrics.Meter.CreateCounter<long>("peterrec.dead_letters", "{record}", "Records sent to the dead-letter topic, by role and reason kind");
         _producer = clients.CreateRawProducer(configs.CreateProducerConfig("peterrec-dead-letters"),
-            e => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Dead-letter producer: {Code} {Reason}", e.Code, e.Reason));
+            e => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Dead-letter producer: {Code} {Reason}", e.Code, e.Reason),
+            m => logger.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message));
     }
 
     /// <param name="role">Low-cardinality metric label: trainer, serving.</param>

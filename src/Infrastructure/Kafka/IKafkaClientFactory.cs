@@ -11,11 +11,12 @@ public interface IKafkaClientFactory
     /// <summary>A subscribing consumer for <see cref="KafkaConsumeLoop"/>; <paramref name="events"/> run on the thread that calls Consume.</summary>
     IKafkaConsumer CreateConsumer(ConsumerConfig config, ConsumerEvents events);
 
-    /// <summary>A producer of string keys and raw values; <paramref name="onError"/> gets client-level errors.</summary>
-    IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null);
+    /// <summary>A producer of string keys and raw values; <paramref name="onError"/> gets client-level errors,
+    /// <paramref name="onLog"/> librdkafka's log lines (without it librdkafka writes them to stderr itself).</summary>
+    IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null);
 
-    /// <summary>A producer of raw keys and values (dead letters: the key exactly as it arrived).</summary>
-    IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null);
+    /// <summary>A producer of raw keys and values (dead letters: the key exactly as it arrived); callbacks as <see cref="CreateProducer"/>.</summary>
+    IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null);
 }
 
 /// <summary>Callbacks of a subscribing consumer, as librdkafka raises them from inside Consume.</summary>

@@ -20,17 +20,19 @@ public sealed class KafkaClientFactory : IKafkaClientFactory
             .SetLogHandler((_, m) => events.Log?.Invoke(m))
             .Build());
 
-    public IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null)
+    public IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null)
     {
         var builder = new ProducerBuilder<string, byte[]>(config);
         if (onError is not null) builder.SetErrorHandler((_, e) => onError(e));
+        if (onLog is not null) builder.SetLogHandler((_, m) => onLog(m));
         return builder.Build();
     }
 
-    public IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null)
+    public IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null)
     {
         var builder = new ProducerBuilder<byte[], byte[]>(config);
         if (onError is not null) builder.SetErrorHandler((_, e) => onError(e));
+        if (onLog is not null) builder.SetLogHandler((_, m) => onLog(m));
         return builder.Build();
     }
 

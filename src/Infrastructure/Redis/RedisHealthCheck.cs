@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
 
 namespace PeterRec.Redis;
 
@@ -8,7 +9,7 @@ public sealed class RedisHealthCheck(RedisConnectionFactory factory) : IHealthCh
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var connection = factory.Connection;
-        if (!connection.IsConnected) return HealthCheckResult.Unhealthy("Redis is not connected");
+        if (!connection.IsConnected) return HealthCheckResult.Unhealthy($"Redis is not connected: {factory.LastFailure ?? "no connection yet"}");
         try
         {
             var rtt = await connection.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
@@ -16,7 +17,10 @@ public sealed class RedisHealthCheck(RedisConnectionFactory factory) : IHealthCh
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"Redis PING failed: {e.Message}");
+            // Without a password Redis accepts the connection and refuses every command: say which it is.
+            return HealthCheckResult.Unhealthy(RedisConnectionFactory.IsAuthenticationError(e.Message)
+                ? $"Redis {RedisConnectionFactory.Describe(ConnectionFailureType.AuthenticationFailure, e)}"
+                : $"Redis PING failed: {e.Message}");
         }
     }
 }

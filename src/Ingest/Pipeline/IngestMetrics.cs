@@ -27,11 +27,9 @@ public sealed class IngestMetrics
         _events.Add(result.Applied, new KeyValuePair<string, object?>("outcome", "applied"));
         if (result.Redelivered > 0) _events.Add(result.Redelivered, new KeyValuePair<string, object?>("outcome", "redelivered"));
         _windowsUpdated.Add(result.WindowsUpdated);
-        if (result.LateDropped > 0)
-        {
-            _events.Add(result.LateDropped, new KeyValuePair<string, object?>("outcome", "dropped_late"));
-            _lateDropped.Add(result.LateDropped);
-        }
+        if (result.LateDropped > 0) _events.Add(result.LateDropped, new KeyValuePair<string, object?>("outcome", "dropped_late"));
+        // Added even when 0: the series exists from the first batch, so dashboards and rate() see a real zero.
+        _lateDropped.Add(result.LateDropped);
     }
 
     public void DeadLetter(string kind) => _deadLetters.Add(1, new KeyValuePair<string, object?>("reason", kind));

@@ -41,7 +41,7 @@ public static class RecsCommand
                 for (int i = 0; i < recs.Items.Count; i++) Console.WriteLine($"{i + 1,4}  {recs.Items[i].Id,-24} {recs.Items[i].Score,10:F4}");
                 return 0;
             }
-            catch (Exception e) when (e is RedisException or ArgumentException or InvalidDataException or System.Text.Json.JsonException)
+            catch (Exception e) when (e is RedisException or ArgumentException or InvalidDataException or InvalidOperationException or System.Text.Json.JsonException)
             {
                 await Console.Error.WriteLineAsync($"error: {e.Message}");
                 return 2;

@@ -21,7 +21,8 @@ public sealed class ServingMetrics
         // Sub-second buckets: the target is p99 <= 1 s, which the default (0, 5, 10, ...) buckets cannot resolve.
         _freshness = meter.CreateHistogram("peterrec.serving.freshness", "s", "Newest click's event time to its recommendations written",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60] });
-        _forward = meter.CreateHistogram<double>("peterrec.serving.forward.duration", "s", "Backbone + patch forward and top-N of one task batch");
+        _forward = meter.CreateHistogram<double>("peterrec.serving.forward.duration", "s", "Backbone + patch forward and top-N of one task batch",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
         _batch = meter.CreateHistogram<long>("peterrec.serving.batch.size", "{user}", "Distinct users per scored batch");
         meter.CreateObservableGauge("peterrec.serving.patch.version", () =>
             _versions.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("task", kv.Key))), "{version}", "Patch version in service");

@@ -27,7 +27,8 @@ public sealed class TrainerMetrics
         _rollbacks = meter.CreateCounter<long>("peterrec.trainer.rollbacks", "{rollback}",
             "Rollback versions (peterrec patch rollback) the trainer continued from");
         _loss = meter.CreateHistogram<double>("peterrec.trainer.loss", "1", "Mean training loss per consumed batch");
-        _checkpoint = meter.CreateHistogram<double>("peterrec.trainer.checkpoint.duration", "s", "Time to write a checkpoint durably");
+        _checkpoint = meter.CreateHistogram<double>("peterrec.trainer.checkpoint.duration", "s", "Time to write a checkpoint durably",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
         _stepBatch = meter.CreateHistogram<long>("peterrec.trainer.step.batch.size", "{event}", "Events per consumed batch that were trained on");
         meter.CreateObservableGauge("peterrec.trainer.patch.version", () => Observe(l => l.Version), "{version}", "Newest patch version");
         meter.CreateObservableGauge("peterrec.trainer.prequential", ObservePrequential, "1",
@@ -40,7 +41,15 @@ public sealed class TrainerMetrics
 
     public PeterRecMetrics Shared { get; }
 
-    public void Track(OnlineLearner learner) => _learner = learner;
+    /// <summary>The reasons <c>peterrec.trainer.publishes.withheld</c> counts.</summary>
+    public static readonly string[] WithheldReasons = ["nonfinite_patch", "worse_on_holdout"];
+
+    public void Track(OnlineLearner learner)
+    {
+        _learner = learner;
+        // Zero from the start: an alert on increase(withheld) then fires on the first withheld version, not the second.
+        foreach (var reason in WithheldReasons) _withheld.Add(0, Task(learner.Settings.Task), new KeyValuePair<string, object?>("reason", reason));
+    }
 
     public void Learned(string task, LearnResult result)
     {

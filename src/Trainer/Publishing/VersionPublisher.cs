@@ -53,7 +53,8 @@ public sealed class VersionPublisher : IDisposable
         _retention = retention;
         _topic = topics.Value.Patches;
         _producer = clients.CreateProducer(configs.CreateProducerConfig(clientId),
-            e => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Announcement producer: {Code} {Reason}", e.Code, e.Reason));
+            e => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Announcement producer: {Code} {Reason}", e.Code, e.Reason),
+            m => logger.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message));
     }
 
     /// <summary>The version the latest pointer names, or 0 when the task has none.</summary>

@@ -14,9 +14,9 @@ public sealed class ChartOptionsTests
     public void Source_reader_finds_the_sections_each_role_binds()
     {
         string Sections(string role) => string.Join(",", OptionsSource.BoundBy(role).Select(b => b.Section).Order(StringComparer.Ordinal));
-        Assert.Equal("Http,Ingest,Kafka,Redis,Topics", Sections("ingest"));
-        Assert.Equal("Http,Kafka,Redis,Serving,Topics", Sections("serving"));
-        Assert.Equal("Http,Kafka,Redis,Topics,Trainer", Sections("trainer"));
+        Assert.Equal("Http,Ingest,Kafka,Logging,Redis,Topics", Sections("ingest"));
+        Assert.Equal("Http,Kafka,Logging,Redis,Serving,Topics", Sections("serving"));
+        Assert.Equal("Http,Kafka,Logging,Redis,Topics,Trainer", Sections("trainer"));
     }
 
     [Fact]

@@ -101,6 +101,31 @@ public sealed partial class HelmTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Redis_tls_files_are_mounted_in_every_pod_and_the_redis_and_logging_options_reach_the_common_config_map()
+    {
+        var (_, rendered) = Template("-f", Repo.ChartFile("ci", "full-values.yaml"));
+        var deployments = rendered.Where(o => Kind(o) == "Deployment").ToList();
+        Assert.NotEmpty(deployments);
+        foreach (var d in deployments)
+        {
+            var volume = PodSpec(d)["volumes"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "redis-tls");
+            Assert.Equal("redis-tls", volume!["secret"]!["secretName"]!.GetValue<string>());
+            var mount = PodSpec(d)["containers"]![0]!["volumeMounts"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "redis-tls");
+            Assert.Equal("/etc/peterrec/redis-tls", mount!["mountPath"]!.GetValue<string>());
+        }
+        var common = Single(rendered, "ConfigMap", $"{ChartEnv.Release}-peterrec-common")["data"]!;
+        Assert.Equal("json", common["PETERREC_Logging__Format"]!.GetValue<string>());
+        Assert.Equal("peterrec", common["PETERREC_Redis__User"]!.GetValue<string>());
+        Assert.Equal("/etc/peterrec/redis-tls/ca.crt", common["PETERREC_Redis__CaFile"]!.GetValue<string>());
+        Assert.Equal("/etc/peterrec/redis-tls/tls.key", common["PETERREC_Redis__ClientKeyFile"]!.GetValue<string>());
+
+        var (_, defaults) = Template("-f", Repo.ChartFile("ci", "minimal-values.yaml"));
+        Assert.All(defaults.Where(o => Kind(o) == "Deployment"),
+            d => Assert.DoesNotContain(PodSpec(d)["volumes"]!.AsArray(), v => v!["name"]!.GetValue<string>() == "redis-tls"));
+        Assert.Equal("text", Single(defaults, "ConfigMap", $"{ChartEnv.Release}-peterrec-common")["data"]!["PETERREC_Logging__Format"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Defaults_render_the_charts_own_pod_settings_only()
     {
         var (_, rendered) = Template("-f", Repo.ChartFile("ci", "minimal-values.yaml"));

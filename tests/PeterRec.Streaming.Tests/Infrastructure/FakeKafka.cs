@@ -49,10 +49,10 @@ public sealed class FakeKafka(string topic, int partitions) : IKafkaClientFactor
 
     public IKafkaConsumer CreateConsumer(ConsumerConfig config, ConsumerEvents events) => new Consumer(this, events);
 
-    public IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null) =>
+    public IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null) =>
         throw new NotSupportedException("the fake broker serves consume-loop tests; produce with TestKafka");
 
-    public IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null) =>
+    public IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null) =>
         throw new NotSupportedException("the fake broker serves consume-loop tests; produce with TestKafka");
 
     private sealed class Consumer(FakeKafka broker, ConsumerEvents events) : IKafkaConsumer

@@ -147,12 +147,17 @@ readinessProbe:
   failureThreshold: {{ $p.readiness.failureThreshold }}
 {{- end }}
 
-{{/* Volumes every role mounts: a writable /tmp (read-only root filesystem) and the optional Kafka CA. */}}
+{{/* Volumes every role mounts: a writable /tmp (read-only root filesystem), the optional Kafka CA and Redis TLS files. */}}
 {{- define "peterrec.baseVolumes" -}}
 - name: tmp
   emptyDir: {}
 {{- with .Values.kafkaCaSecret }}
 - name: kafka-ca
+  secret:
+    secretName: {{ . }}
+{{- end }}
+{{- with .Values.redisTlsSecret }}
+- name: redis-tls
   secret:
     secretName: {{ . }}
 {{- end }}
@@ -164,6 +169,11 @@ readinessProbe:
 {{- if .Values.kafkaCaSecret }}
 - name: kafka-ca
   mountPath: /etc/peterrec/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if .Values.redisTlsSecret }}
+- name: redis-tls
+  mountPath: /etc/peterrec/redis-tls
   readOnly: true
 {{- end }}
 {{- end }}

@@ -126,7 +126,8 @@ public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
                 Error: OnClientError,
                 Log: m => _logger.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message)));
             consumer.Subscribe(_options.Topics);
-            _logger.LogInformation("Consumer {Name} subscribed to {Topics} as group {Group}", Name, string.Join(",", _options.Topics), _config.GroupId);
+            _logger.LogInformation("Consumer {Name} subscribed to {Topics} as group {Group} (group protocol {Protocol}, assignor {Assignor}, instance {Instance})",
+                Name, string.Join(",", _options.Topics), _config.GroupId, ProtocolName(_config), AssignorName(_config), _config.GroupInstanceId ?? "dynamic");
             try
             {
                 ConsumeUntilStopped(consumer, token);
@@ -150,6 +151,12 @@ public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
             _completion.TrySetException(e);
         }
     }
+
+    private static string ProtocolName(ConsumerConfig c) => c.GroupProtocol == GroupProtocol.Consumer ? "consumer (KIP-848)" : "classic";
+
+    private static string AssignorName(ConsumerConfig c) => c.GroupProtocol == GroupProtocol.Consumer
+        ? $"broker-side {c.GroupRemoteAssignor ?? "(broker default)"}"
+        : c.Get("partition.assignment.strategy") ?? "range,roundrobin (librdkafka default)";
 
     private void ConsumeUntilStopped(IKafkaConsumer consumer, CancellationToken token)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using Confluent.Kafka;
 using PeterRec.Kafka;
 
@@ -46,9 +47,33 @@ public class KafkaOptionsTests
         var factory = new KafkaClientConfigs(Microsoft.Extensions.Options.Options.Create(new KafkaOptions { BootstrapServers = "h:1" }));
         var consumer = factory.CreateConsumerConfig("g");
         Assert.False(consumer.EnableAutoOffsetStore);
-        Assert.Equal(GroupProtocol.Consumer, consumer.GroupProtocol);
         var producer = factory.CreateProducerConfig();
         Assert.True(producer.EnableIdempotence);
         Assert.Equal(Acks.All, producer.Acks);
+    }
+
+    [Fact]
+    public void The_default_group_protocol_is_classic_with_the_cooperative_sticky_assignor_and_dynamic_membership()
+    {
+        var configs = new KafkaClientConfigs(Microsoft.Extensions.Options.Options.Create(new KafkaOptions { BootstrapServers = "h:1" }));
+        var consumer = configs.CreateConsumerConfig("g");
+        Assert.Equal(GroupProtocol.Classic, consumer.GroupProtocol);
+        Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, consumer.PartitionAssignmentStrategy);
+        Assert.Null(consumer.GroupInstanceId);
+    }
+
+    [Fact]
+    public void The_consumer_protocol_leaves_assignment_to_the_broker_and_static_membership_sets_the_instance_id()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = "h:1", ["Kafka:GroupProtocol"] = "consumer", ["Kafka:GroupInstanceId"] = "ingest-7d9f-x2",
+        }).Build();
+        var options = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>()!;
+        var consumer = new KafkaClientConfigs(Microsoft.Extensions.Options.Options.Create(options)).CreateConsumerConfig("g");
+        Assert.Equal(GroupProtocol.Consumer, consumer.GroupProtocol);
+        Assert.Null(consumer.PartitionAssignmentStrategy);
+        Assert.Equal("ingest-7d9f-x2", consumer.GroupInstanceId);
+        Assert.Contains("group-protocol=consumer", options.ToString());
     }
 }

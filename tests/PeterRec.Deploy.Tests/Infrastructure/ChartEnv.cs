@@ -69,6 +69,9 @@ internal static class ChartEnv
             }
             env.AddRange(SectionEnv(section, map));
         }
+        // Static membership: the pod's own name (downward API), unless a fixed GroupInstanceId is configured.
+        if (values["kafkaStaticMembership"]?.GetValue<bool>() == true && Format(values["config"]!["Kafka"]!["GroupInstanceId"]) is { Length: 0 })
+            env.Add(new EnvVar("PETERREC_Kafka__GroupInstanceId", "fieldRef:metadata.name"));
         return env;
     }
 

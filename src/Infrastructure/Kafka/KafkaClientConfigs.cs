@@ -52,6 +52,25 @@ public sealed class KafkaClientConfigs(IOptions<KafkaOptions> options)
         return config;
     }
 
+    /// <summary>A consumer outside any group, for <see cref="KafkaConsumeLoopOptions.GrouplessFromEnd"/>: it assigns itself
+    /// partitions and commits nothing, so the broker never creates a group for it. Confluent.Kafka insists on a
+    /// <c>group.id</c>; a fixed <paramref name="name"/> that never joins nor commits leaves no trace.</summary>
+    public ConsumerConfig CreateGrouplessConsumerConfig(string name)
+    {
+        var config = new ConsumerConfig
+        {
+            ClientId = name,
+            EnableAutoOffsetStore = false,
+            EnableAutoCommit = false,
+            EnablePartitionEof = false,
+        };
+        Apply(config);
+        config.GroupId = name;
+        // After the pass-through: committing is what would create a group on the broker.
+        config.EnableAutoCommit = false;
+        return config;
+    }
+
     public ProducerConfig CreateProducerConfig(string? clientId = null)
     {
         var config = new ProducerConfig

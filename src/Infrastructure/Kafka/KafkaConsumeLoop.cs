@@ -125,9 +125,17 @@ public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
                 Lost: OnLost,
                 Error: OnClientError,
                 Log: m => _logger.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message)));
-            consumer.Subscribe(_options.Topics);
-            _logger.LogInformation("Consumer {Name} subscribed to {Topics} as group {Group} (group protocol {Protocol}, assignor {Assignor}, instance {Instance})",
-                Name, string.Join(",", _options.Topics), _config.GroupId, ProtocolName(_config), AssignorName(_config), _config.GroupInstanceId ?? "dynamic");
+            if (_options.GrouplessFromEnd)
+            {
+                OnAssigned(consumer.AssignAllAtEnd(_options.Topics, TimeSpan.FromSeconds(30)));
+                _logger.LogInformation("Consumer {Name} reads {Topics} from the end without a consumer group", Name, string.Join(",", _options.Topics));
+            }
+            else
+            {
+                consumer.Subscribe(_options.Topics);
+                _logger.LogInformation("Consumer {Name} subscribed to {Topics} as group {Group} (group protocol {Protocol}, assignor {Assignor}, instance {Instance})",
+                    Name, string.Join(",", _options.Topics), _config.GroupId, ProtocolName(_config), AssignorName(_config), _config.GroupInstanceId ?? "dynamic");
+            }
             try
             {
                 ConsumeUntilStopped(consumer, token);
@@ -218,7 +226,7 @@ public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
         }
         _lastError = null;
         _backoff = _options.RetryBackoffMin;
-        StoreOffsets(consumer, batch);
+        if (!_options.GrouplessFromEnd) StoreOffsets(consumer, batch);
         Interlocked.Add(ref _processed, batch.Length);
         _metrics?.RecordBatch(Name, batch.Length, Stopwatch.GetElapsedTime(started));
         foreach (var group in batch.GroupBy(r => r.Topic))

@@ -63,6 +63,9 @@ public sealed class FakeKafka(string topic, int partitions) : IKafkaClientFactor
 
         public void Subscribe(IEnumerable<string> topics) => _subscribed = topics.Contains(broker.Topic);
 
+        public IReadOnlyList<TopicPartition> AssignAllAtEnd(IEnumerable<string> topics, TimeSpan timeout) =>
+            throw new NotSupportedException("the fake broker models a consumer group");
+
         public ConsumeResult<string, byte[]>? Consume(TimeSpan timeout)
         {
             if (!_subscribed) throw new InvalidOperationException("not subscribed");

@@ -107,7 +107,8 @@ public sealed class KafkaClientConfigs(IOptions<KafkaOptions> options)
             if (!string.IsNullOrEmpty(o.SaslOauthbearerScope)) config.SaslOauthbearerScope = o.SaslOauthbearerScope;
         }
         // Last, so a pass-through property can tune anything the typed options do not own (validated in KafkaOptions).
-        foreach (var (property, value) in o.LibrdkafkaConfig) config.Set(property, value);
+        foreach (var (property, value) in o.LibrdkafkaConfig)
+            if (config is ConsumerConfig || !KafkaOptions.IsConsumerOnly(property)) config.Set(property, value);
     }
 
     private static string ResolveBootstrap(KafkaOptions o)

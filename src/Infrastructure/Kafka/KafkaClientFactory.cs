@@ -43,7 +43,7 @@ public sealed class KafkaClientFactory : IKafkaClientFactory
             // A short-lived admin client on the same connection settings (a dependent admin client on the consumer's
             // handle crashed librdkafka 2.16 on dispose: double free). Consumer-only properties stay out of it.
             using var admin = new AdminClientBuilder(new AdminClientConfig(config
-                .Where(kv => !ConsumerOnly.Any(prefix => kv.Key.StartsWith(prefix, StringComparison.Ordinal)))
+                .Where(kv => !KafkaOptions.IsConsumerOnly(kv.Key))
                 .ToDictionary(kv => kv.Key, kv => kv.Value))).Build();
             var partitions = new List<TopicPartition>();
             foreach (var topic in topics)
@@ -63,12 +63,6 @@ public sealed class KafkaClientFactory : IKafkaClientFactory
         public Offset Position(TopicPartition partition) => inner.Position(partition);
         public WatermarkOffsets GetWatermarkOffsets(TopicPartition partition) => inner.GetWatermarkOffsets(partition);
         public void Close() => inner.Close();
-
-        private static readonly string[] ConsumerOnly =
-        [
-            "group.", "enable.auto.", "auto.", "fetch.", "queued.", "partition.assignment.", "session.timeout.", "heartbeat.",
-            "enable.partition.eof", "isolation.", "check.crcs", "max.poll.", "coordinator.", "consume.",
-        ];
         public void Dispose() => inner.Dispose();
     }
 }

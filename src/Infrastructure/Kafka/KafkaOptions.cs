@@ -73,6 +73,15 @@ public sealed class KafkaOptions : IValidatableObject
         || property.Contains("key", StringComparison.OrdinalIgnoreCase) || property.Contains("token", StringComparison.OrdinalIgnoreCase)
         || property.Contains("jaas", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True for a consumer-only property (librdkafka warns when a producer or admin client is given one).</summary>
+    public static bool IsConsumerOnly(string property) => ConsumerOnlyPrefixes.Any(p => property.StartsWith(p, StringComparison.Ordinal));
+
+    private static readonly string[] ConsumerOnlyPrefixes =
+    [
+        "group.", "enable.auto.", "auto.", "fetch.", "queued.", "partition.assignment.", "session.timeout.", "heartbeat.",
+        "enable.partition.eof", "isolation.", "check.crcs", "max.poll.", "coordinator.", "consume.",
+    ];
+
     /// <summary>Properties the typed options or the consume loop own: set through them, not <see cref="Config"/>.</summary>
     private static readonly Dictionary<string, string> Owned = new(StringComparer.Ordinal)
     {

@@ -90,6 +90,8 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
             ["PETERREC_Trainer__MicroBatch"] = "32",
             ["PETERREC_Trainer__MaxTargets"] = "100",
             ["PETERREC_Logging__LogLevel__Default"] = "Warning",
+            // The classic protocol's session timeout is the client's (45 s by default); match the broker's 10 s above.
+            ["PETERREC_Kafka__Config__session_timeout_ms"] = "10000",
         };
 
         await using var roles = new ChaosRoles(ArgsFor, EnvFor, Path.Combine(work, "logs"), log);

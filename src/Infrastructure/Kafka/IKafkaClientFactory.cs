@@ -35,6 +35,10 @@ public interface IKafkaConsumer : IDisposable
 {
     void Subscribe(IEnumerable<string> topics);
 
+    /// <summary>Without a consumer group: takes every partition of <paramref name="topics"/>, each from its current end.
+    /// Returns what it took; nothing is ever committed.</summary>
+    IReadOnlyList<TopicPartition> AssignAllAtEnd(IEnumerable<string> topics, TimeSpan timeout);
+
     /// <summary>The next record, or null after <paramref name="timeout"/>; may raise the <see cref="ConsumerEvents"/> first.</summary>
     ConsumeResult<string, byte[]>? Consume(TimeSpan timeout);
 

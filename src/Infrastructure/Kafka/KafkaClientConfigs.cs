@@ -12,8 +12,9 @@ namespace PeterRec.Kafka;
 /// after the record's effect is durable (see <see cref="KafkaConsumeLoop"/>); librdkafka then commits stored offsets
 /// in the background, on partition revocation and on Close(). So a commit never covers an unprocessed record, and a
 /// crash redelivers at most the last auto-commit interval, which the idempotent writes absorb.
-/// Group protocol: KIP-848 (<c>group.protocol=consumer</c>); on librdkafka's mock cluster a restarted member gets
-/// its partitions back in milliseconds instead of waiting out a session timeout.
+/// Group protocol (<see cref="KafkaOptions.GroupProtocol"/>): classic with the cooperative-sticky assignor by default,
+/// so any broker from Kafka 2.8 on works and a rebalance moves only the partitions that change owner; KIP-848
+/// (<c>consumer</c>) is one setting away. Both hand the loop incremental assignments (see <see cref="KafkaConsumeLoop"/>).
 /// </remarks>
 public sealed class KafkaClientConfigs(IOptions<KafkaOptions> options)
 {
@@ -30,7 +31,6 @@ public sealed class KafkaClientConfigs(IOptions<KafkaOptions> options)
         {
             GroupId = groupId,
             ClientId = clientId ?? groupId,
-            GroupProtocol = GroupProtocol.Consumer,
             EnableAutoOffsetStore = false,
             EnableAutoCommit = true,
             AutoCommitIntervalMs = 1000,
@@ -43,7 +43,31 @@ public sealed class KafkaClientConfigs(IOptions<KafkaOptions> options)
             // consumer idle for ~0.4 s at a time once it drained the queue.
             FetchQueueBackoffMs = 5,
         };
+        var o = options.Value;
+        config.GroupProtocol = o.GroupProtocol;
+        // The assignor is the client's choice only in the classic protocol; with KIP-848 the broker assigns.
+        if (o.GroupProtocol == GroupProtocol.Classic) config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        if (!string.IsNullOrWhiteSpace(o.GroupInstanceId)) config.GroupInstanceId = o.GroupInstanceId.Trim();
         Apply(config);
+        return config;
+    }
+
+    /// <summary>A consumer outside any group, for <see cref="KafkaConsumeLoopOptions.GrouplessFromEnd"/>: it assigns itself
+    /// partitions and commits nothing, so the broker never creates a group for it. Confluent.Kafka insists on a
+    /// <c>group.id</c>; a fixed <paramref name="name"/> that never joins nor commits leaves no trace.</summary>
+    public ConsumerConfig CreateGrouplessConsumerConfig(string name)
+    {
+        var config = new ConsumerConfig
+        {
+            ClientId = name,
+            EnableAutoOffsetStore = false,
+            EnableAutoCommit = false,
+            EnablePartitionEof = false,
+        };
+        Apply(config);
+        config.GroupId = name;
+        // After the pass-through: committing is what would create a group on the broker.
+        config.EnableAutoCommit = false;
         return config;
     }
 
@@ -71,6 +95,20 @@ public sealed class KafkaClientConfigs(IOptions<KafkaOptions> options)
         if (!string.IsNullOrEmpty(o.SaslUsername)) config.SaslUsername = o.SaslUsername;
         if (!string.IsNullOrEmpty(o.SaslPassword)) config.SaslPassword = o.SaslPassword;
         if (!string.IsNullOrEmpty(o.SslCaLocation)) config.SslCaLocation = o.SslCaLocation;
+        if (!string.IsNullOrEmpty(o.SslCertificateLocation)) config.SslCertificateLocation = o.SslCertificateLocation;
+        if (!string.IsNullOrEmpty(o.SslKeyLocation)) config.SslKeyLocation = o.SslKeyLocation;
+        if (!string.IsNullOrEmpty(o.SslKeyPassword)) config.SslKeyPassword = o.SslKeyPassword;
+        if (o.SaslOauthbearerMethod == SaslOauthbearerMethod.Oidc)
+        {
+            config.SaslOauthbearerMethod = SaslOauthbearerMethod.Oidc;
+            config.SaslOauthbearerClientId = o.SaslOauthbearerClientId;
+            config.SaslOauthbearerClientSecret = o.SaslOauthbearerClientSecret;
+            config.SaslOauthbearerTokenEndpointUrl = o.SaslOauthbearerTokenEndpointUrl;
+            if (!string.IsNullOrEmpty(o.SaslOauthbearerScope)) config.SaslOauthbearerScope = o.SaslOauthbearerScope;
+        }
+        // Last, so a pass-through property can tune anything the typed options do not own (validated in KafkaOptions).
+        foreach (var (property, value) in o.LibrdkafkaConfig)
+            if (config is ConsumerConfig || !KafkaOptions.IsConsumerOnly(property)) config.Set(property, value);
     }
 
     private static string ResolveBootstrap(KafkaOptions o)

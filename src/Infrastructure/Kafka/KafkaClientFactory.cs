@@ -11,7 +11,7 @@ public sealed class KafkaClientFactory : IKafkaClientFactory
     public static readonly KafkaClientFactory Instance = new();
 
     public IKafkaConsumer CreateConsumer(ConsumerConfig config, ConsumerEvents events) =>
-        new ConfluentConsumer(new ConsumerBuilder<string, byte[]>(config)
+        new ConfluentConsumer(config, new ConsumerBuilder<string, byte[]>(config)
             .SetKeyDeserializer(LenientUtf8KeyDeserializer.Instance)
             .SetPartitionsAssignedHandler((_, parts) => events.Assigned(parts))
             .SetPartitionsRevokedHandler((_, parts) => events.Revoked([.. parts.Select(p => p.TopicPartition)]))
@@ -46,9 +46,29 @@ public sealed class KafkaClientFactory : IKafkaClientFactory
     public IAdminClient CreateAdmin(AdminClientConfig config) => new AdminClientBuilder(config).Build();
 
     /// <summary>Adapts librdkafka's consumer to the loop's seam; every call goes straight through.</summary>
-    private sealed class ConfluentConsumer(IConsumer<string, byte[]> inner) : IKafkaConsumer
+    private sealed class ConfluentConsumer(ConsumerConfig config, IConsumer<string, byte[]> inner) : IKafkaConsumer
     {
         public void Subscribe(IEnumerable<string> topics) => inner.Subscribe(topics);
+
+        public IReadOnlyList<TopicPartition> AssignAllAtEnd(IEnumerable<string> topics, TimeSpan timeout)
+        {
+            // A short-lived admin client on the same connection settings (a dependent admin client on the consumer's
+            // handle crashed librdkafka 2.16 on dispose: double free). Consumer-only properties stay out of it.
+            using var admin = new AdminClientBuilder(new AdminClientConfig(config
+                .Where(kv => !KafkaOptions.IsConsumerOnly(kv.Key))
+                .ToDictionary(kv => kv.Key, kv => kv.Value))).Build();
+            var partitions = new List<TopicPartition>();
+            foreach (var topic in topics)
+            {
+                var meta = admin.GetMetadata(topic, timeout).Topics.Single(t => t.Topic == topic);
+                if (meta.Error.IsError) throw new KafkaException(meta.Error);
+                partitions.AddRange(meta.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)));
+            }
+            // The end as of now, resolved here: Offset.End would be resolved at the first fetch, after records produced
+            // in between.
+            inner.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, inner.QueryWatermarkOffsets(tp, timeout).High)));
+            return partitions;
+        }
         public ConsumeResult<string, byte[]>? Consume(TimeSpan timeout) => inner.Consume(timeout);
         public void StoreOffset(TopicPartitionOffset offset) => inner.StoreOffset(offset);
         public void Seek(TopicPartitionOffset offset) => inner.Seek(offset);

@@ -125,8 +125,17 @@ public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
                 Lost: OnLost,
                 Error: OnClientError,
                 Log: m => _logger.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message)));
-            consumer.Subscribe(_options.Topics);
-            _logger.LogInformation("Consumer {Name} subscribed to {Topics} as group {Group}", Name, string.Join(",", _options.Topics), _config.GroupId);
+            if (_options.GrouplessFromEnd)
+            {
+                OnAssigned(consumer.AssignAllAtEnd(_options.Topics, TimeSpan.FromSeconds(30)));
+                _logger.LogInformation("Consumer {Name} reads {Topics} from the end without a consumer group", Name, string.Join(",", _options.Topics));
+            }
+            else
+            {
+                consumer.Subscribe(_options.Topics);
+                _logger.LogInformation("Consumer {Name} subscribed to {Topics} as group {Group} (group protocol {Protocol}, assignor {Assignor}, instance {Instance})",
+                    Name, string.Join(",", _options.Topics), _config.GroupId, ProtocolName(_config), AssignorName(_config), _config.GroupInstanceId ?? "dynamic");
+            }
             try
             {
                 ConsumeUntilStopped(consumer, token);
@@ -150,6 +159,12 @@ public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
             _completion.TrySetException(e);
         }
     }
+
+    private static string ProtocolName(ConsumerConfig c) => c.GroupProtocol == GroupProtocol.Consumer ? "consumer (KIP-848)" : "classic";
+
+    private static string AssignorName(ConsumerConfig c) => c.GroupProtocol == GroupProtocol.Consumer
+        ? $"broker-side {c.GroupRemoteAssignor ?? "(broker default)"}"
+        : c.Get("partition.assignment.strategy") ?? "range,roundrobin (librdkafka default)";
 
     private void ConsumeUntilStopped(IKafkaConsumer consumer, CancellationToken token)
     {
@@ -211,7 +226,7 @@ public sealed class KafkaConsumeLoop : IKafkaConsumerStatus, IAsyncDisposable
         }
         _lastError = null;
         _backoff = _options.RetryBackoffMin;
-        StoreOffsets(consumer, batch);
+        if (!_options.GrouplessFromEnd) StoreOffsets(consumer, batch);
         Interlocked.Add(ref _processed, batch.Length);
         _metrics?.RecordBatch(Name, batch.Length, Stopwatch.GetElapsedTime(started));
         foreach (var group in batch.GroupBy(r => r.Topic))

@@ -10,6 +10,13 @@ public sealed class KafkaConsumeLoopOptions
 
     public required IReadOnlyList<string> Topics { get; init; }
 
+    /// <summary>
+    /// Read every partition from its end without a consumer group (config without <c>group.id</c>): for a process that
+    /// needs every record from now on and keeps no position, e.g. Serving's version announcements. Offsets are not
+    /// stored; partitions added to a topic later are not picked up until restart.
+    /// </summary>
+    public bool GrouplessFromEnd { get; init; }
+
     /// <summary>A batch is handed over when it holds this many records ...</summary>
     public int MaxBatchSize { get; init; } = 5000;
 

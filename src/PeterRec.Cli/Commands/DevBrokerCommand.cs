@@ -25,7 +25,7 @@ public static class DevBrokerCommand
             "one or more Kafka topic names (letters, digits, '.', '_', '-')");
         var sessionTimeout = new Option<int>("--session-timeout-ms")
         {
-            Description = "Consumer-group session timeout: how long a killed member keeps its partitions (Kafka's default is 45000)",
+            Description = "How long a killed KIP-848 member keeps its partitions (Kafka's default is 45000); a classic member's is its own session.timeout.ms (Kafka:Config)",
             DefaultValueFactory = _ => 10_000,
         }.AtLeast(1);
         var cmd = new Command("dev-broker", "Run an in-process Kafka mock cluster with the project's topics until interrupted")

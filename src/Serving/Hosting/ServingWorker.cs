@@ -12,8 +12,8 @@ namespace PeterRec.Serving.Hosting;
 
 /// <summary>
 /// Runs the Serving role: loads published versions, consumes changed users (shared group), and watches for new versions
-/// two ways: announcements on the patches topic (a private group per process, from the latest offset, since every
-/// server needs every announcement) and a poll of the latest pointers every <see cref="ServingOptions.PatchPollMs"/>
+/// two ways: announcements on the patches topic (every partition from its end, without a consumer group, since every
+/// server needs every announcement from now on and none is left behind on the broker) and a poll of the latest pointers every <see cref="ServingOptions.PatchPollMs"/>
 /// (covers announcements missed while starting or lost). A fatal consumer error stops the process (exit 1).
 /// </summary>
 public sealed class ServingWorker(
@@ -51,11 +51,11 @@ public sealed class ServingWorker(
                 MaxBatchSize = o.MaxBatchSize, MaxBatchDelay = TimeSpan.FromMilliseconds(o.MaxBatchDelayMs),
             },
             handler.HandleAsync, logger, metrics));
-        var announcementGroup = $"{o.GroupId}-patches-{Guid.NewGuid():N}";
+        // What was published before this start is read from Redis above (RefreshAllAsync) and by the poll below.
         Start(new KafkaConsumeLoop(
             clients,
-            kafka.CreateConsumerConfig(announcementGroup, AutoOffsetReset.Latest),
-            new KafkaConsumeLoopOptions { Name = "serving-patches", Topics = [topics.Value.Patches], MaxBatchSize = 100 },
+            kafka.CreateGrouplessConsumerConfig($"{o.GroupId}-patches"),
+            new KafkaConsumeLoopOptions { Name = "serving-patches", Topics = [topics.Value.Patches], MaxBatchSize = 100, GrouplessFromEnd = true },
             OnAnnouncementsAsync, logger, metrics));
         _poller = PollAsync(_stop.Token);
         _background = Task.Run(() => background.RunAsync(_stop.Token));

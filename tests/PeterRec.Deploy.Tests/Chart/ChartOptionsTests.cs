@@ -117,7 +117,12 @@ public sealed class ChartOptionsTests
         {
             var code = ChartEnv.Format(OptionTypes.Default(OptionsSource.Property(key)) is JsonArray a ? JsonValue.Create(string.Join(",", a)) : OptionTypes.Default(OptionsSource.Property(key)));
             var node = Lookup(values, role, key);
-            var chart = ChartEnv.Format(node is JsonArray b ? JsonValue.Create(string.Join(",", b)) : node);
+            var chart = ChartEnv.Format(node switch
+            {
+                JsonArray b => JsonValue.Create(string.Join(",", b)),
+                JsonObject m => JsonValue.Create(string.Join(",", m.Select(kv => $"{kv.Key}={kv.Value}"))),
+                _ => node,
+            });
             if (!string.Equals(code, chart, StringComparison.OrdinalIgnoreCase)) drift.Add($"{key}: code default '{code}', values.yaml '{chart}'");
         }
         Assert.True(drift.Count == 0, string.Join("\n", drift));

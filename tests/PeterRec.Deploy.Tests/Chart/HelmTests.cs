@@ -84,10 +84,12 @@ public sealed partial class HelmTests(ITestOutputHelper output)
         Assert.Equal("ingest", annotations["example.com/scrape-note"]!.GetValue<string>());
         Assert.NotNull(annotations["checksum/common"]);
 
-        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=Europe/Zurich", "NODE_NAME=<fieldRef spec.nodeName>"], Env(ingest));
-        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=UTC"], Env(serving));
-        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=UTC", "OMP_NUM_THREADS=1"], Env(rec));
-        Assert.Equal(["DOTNET_gcServerMode=0", "TZ=UTC", "OMP_NUM_THREADS=4"], Env(cls));
+        // Static membership (kafkaStaticMembership, on by default) comes first: the pod name as Kafka group instance id.
+        const string instance = "PETERREC_Kafka__GroupInstanceId=<fieldRef metadata.name>";
+        Assert.Equal([instance, "DOTNET_gcServerMode=0", "TZ=Europe/Zurich", "NODE_NAME=<fieldRef spec.nodeName>"], Env(ingest));
+        Assert.Equal([instance, "DOTNET_gcServerMode=0", "TZ=UTC"], Env(serving));
+        Assert.Equal([instance, "DOTNET_gcServerMode=0", "TZ=UTC", "OMP_NUM_THREADS=1"], Env(rec));
+        Assert.Equal([instance, "DOTNET_gcServerMode=0", "TZ=UTC", "OMP_NUM_THREADS=4"], Env(cls));
 
         Assert.Equal(["recs-default", "recs-serving", "recs-gpu", "recs-default"],
             new[] { ingest, serving, rec, cls }.Select(d => PodSpec(d)["priorityClassName"]?.GetValue<string>()));
@@ -134,7 +136,7 @@ public sealed partial class HelmTests(ITestOutputHelper output)
             Assert.Equal(60L, PodSpec(d)["terminationGracePeriodSeconds"]!.GetValue<long>());
             Assert.Null(PodSpec(d)["priorityClassName"]);
             Assert.Null(PodSpec(d)["topologySpreadConstraints"]);
-            Assert.Null(PodSpec(d)["containers"]![0]!["env"]);
+            Assert.Equal(["PETERREC_Kafka__GroupInstanceId=<fieldRef metadata.name>"], Env(d));
         }
     }
 
@@ -174,7 +176,8 @@ public sealed partial class HelmTests(ITestOutputHelper output)
                 env[key] = value?.GetValue<string>() ?? "";
         }
         foreach (var e in container["env"]?.AsArray() ?? [])
-            env[e!["name"]!.GetValue<string>()] = e["value"]?.GetValue<string>() ?? "";
+            env[e!["name"]!.GetValue<string>()] = e["value"]?.GetValue<string>()
+                ?? (e["valueFrom"]?["fieldRef"]?["fieldPath"] is { } field ? $"fieldRef:{field.GetValue<string>()}" : "");
         return env.Where(kv => kv.Key.StartsWith("PETERREC_", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);
     }
 

@@ -110,6 +110,7 @@ public sealed class ValuesSchemaTests
                 OptionTypes.Kind.Number => "number",
                 OptionTypes.Kind.Boolean => "boolean",
                 OptionTypes.Kind.StringList => "array",
+                OptionTypes.Kind.StringMap => "object",
                 _ => "string",
             };
             if (node["type"]?.GetValue<string>() != expected) problems.Add($"{key}: schema type {node["type"]}, C# {OptionsSource.Property(key).Type} wants {expected}");

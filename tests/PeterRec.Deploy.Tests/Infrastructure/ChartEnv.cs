@@ -9,10 +9,11 @@ internal sealed partial record EnvVar(string Name, string Value)
 {
     public string ConfigKey => Name["PETERREC_".Length..].Replace("__", ":", StringComparison.Ordinal);
 
-    public string OptionKey => ListIndex().Replace(ConfigKey, "");
+    /// <summary><c>Section:Key</c>: a list's index (<c>:0</c>) or a map's entry (<c>Kafka:Config:&lt;property&gt;</c>) left out.</summary>
+    public string OptionKey => OptionPrefix().Match(ConfigKey).Value;
 
-    [GeneratedRegex(":[0-9]+$")]
-    private static partial Regex ListIndex();
+    [GeneratedRegex("^[^:]+:[^:]+")]
+    private static partial Regex OptionPrefix();
 }
 
 /// <summary>
@@ -68,10 +69,13 @@ internal static class ChartEnv
             }
             env.AddRange(SectionEnv(section, map));
         }
+        // Static membership: the pod's own name (downward API), unless a fixed GroupInstanceId is configured.
+        if (values["kafkaStaticMembership"]?.GetValue<bool>() == true && Format(values["config"]!["Kafka"]!["GroupInstanceId"]) is { Length: 0 })
+            env.Add(new EnvVar("PETERREC_Kafka__GroupInstanceId", "fieldRef:metadata.name"));
         return env;
     }
 
-    /// <summary>peterrec.sectionEnv: sorted keys; lists as Key__0...; empty strings, nulls and empty lists left out.</summary>
+    /// <summary>peterrec.sectionEnv: sorted keys; lists as Key__0...; maps as Key__&lt;entry&gt;; empty strings, nulls and empty lists left out.</summary>
     public static IEnumerable<EnvVar> SectionEnv(string section, JsonObject map)
     {
         foreach (var (key, value) in map.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -79,6 +83,11 @@ internal static class ChartEnv
             if (value is JsonArray list)
             {
                 for (var i = 0; i < list.Count; i++) yield return new EnvVar($"PETERREC_{section}__{key}__{i}", Format(list[i]));
+            }
+            else if (value is JsonObject entries)
+            {
+                foreach (var (name, entry) in entries.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    yield return new EnvVar($"PETERREC_{section}__{key}__{name}", Format(entry));
             }
             else if (value is not null && Format(value) is { Length: > 0 } text)
             {

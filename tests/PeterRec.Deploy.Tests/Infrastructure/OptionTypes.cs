@@ -9,7 +9,7 @@ namespace PeterRec.Deploy.Tests.Infrastructure;
 /// <summary>The value kinds options bind from (C# type as written in the source) and their defaults.</summary>
 internal static class OptionTypes
 {
-    public enum Kind { Integer, Number, Boolean, String, StringList, Enum }
+    public enum Kind { Integer, Number, Boolean, String, StringList, StringMap, Enum }
 
     public static Kind KindOf(OptionProperty p) => p.Type.TrimEnd('?') switch
     {
@@ -18,6 +18,7 @@ internal static class OptionTypes
         "bool" => Kind.Boolean,
         "string" => Kind.String,
         "List<string>" or "string[]" or "IReadOnlyList<string>" or "IList<string>" => Kind.StringList,
+        "Dictionary<string, string>" or "IDictionary<string, string>" => Kind.StringMap,
         var t when EnumType(t) is not null => Kind.Enum,
         var t => throw new InvalidOperationException($"{p.Key}: no value kind for C# type '{t}' (extend OptionTypes)"),
     };
@@ -42,6 +43,7 @@ internal static class OptionTypes
             Kind.Boolean => value is JsonValue v && v.TryGetValue<bool>(out _),
             Kind.String => value is JsonValue v && v.TryGetValue<string>(out _),
             Kind.StringList => value is JsonArray a && a.All(i => i is JsonValue iv && iv.TryGetValue<string>(out _)),
+            Kind.StringMap => value is JsonObject o && o.All(kv => kv.Value is JsonValue ev && (ev.TryGetValue<string>(out _) || ev.TryGetValue<double>(out _) || ev.TryGetValue<bool>(out _))),
             Kind.Enum => value is JsonValue v && v.TryGetValue<string>(out var s)
                          && (s.Length == 0 || Enum.GetNames(EnumType(p.Type.TrimEnd('?'))!).Contains(s, StringComparer.OrdinalIgnoreCase)),
             _ => false,
@@ -70,7 +72,7 @@ internal static class OptionTypes
             {
                 Kind.Integer or Kind.Number => p.Type.EndsWith('?') ? null : JsonValue.Create(0L),
                 Kind.Boolean => JsonValue.Create(false),
-                Kind.StringList => new JsonArray(),
+                Kind.StringList or Kind.StringMap => new JsonArray(),
                 _ => null,
             };
         return Evaluate(p, p.Initializer);

@@ -37,6 +37,9 @@ public sealed class FakeKafka(string topic, int partitions) : IKafkaClientFactor
 
     public void Lose(params int[] parts) => Enqueue("lost", parts);
 
+    /// <summary>An incremental assignment (cooperative or KIP-848): only these partitions are added, from their stored offsets.</summary>
+    public void Assign(params int[] parts) => Enqueue("assigned", parts);
+
     public string[] JournalSnapshot()
     {
         lock (_gate) return [.. Journal];
@@ -63,6 +66,9 @@ public sealed class FakeKafka(string topic, int partitions) : IKafkaClientFactor
 
         public void Subscribe(IEnumerable<string> topics) => _subscribed = topics.Contains(broker.Topic);
 
+        public IReadOnlyList<TopicPartition> AssignAllAtEnd(IEnumerable<string> topics, TimeSpan timeout) =>
+            throw new NotSupportedException("the fake broker models a consumer group");
+
         public ConsumeResult<string, byte[]>? Consume(TimeSpan timeout)
         {
             if (!_subscribed) throw new InvalidOperationException("not subscribed");
@@ -81,6 +87,18 @@ public sealed class FakeKafka(string topic, int partitions) : IKafkaClientFactor
             }
             (string Kind, TopicPartition[] Parts)? rebalance = null;
             lock (broker._gate) if (broker._rebalances.Count > 0) rebalance = broker._rebalances.Dequeue();
+            if (rebalance is { Kind: "assigned" } a)
+            {
+                lock (broker._gate)
+                    foreach (var tp in a.Parts)
+                    {
+                        broker.Assigned.Add(tp.Partition.Value);
+                        broker.Journal.Add($"assigned {tp.Partition.Value}");
+                        _position[tp.Partition.Value] = broker.Stored.GetValueOrDefault(tp.Partition.Value);
+                    }
+                events.Assigned(a.Parts);
+                return null;
+            }
             if (rebalance is { } r)
             {
                 // The callback runs while the partitions are still ours; they leave when it returns.

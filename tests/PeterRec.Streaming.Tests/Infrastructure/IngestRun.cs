@@ -15,7 +15,7 @@ public sealed class IngestRun : IAsyncDisposable
     public IKafkaConsumerStatus Consumer => App.Services.GetRequiredService<IngestWorker>().Consumer!;
 
     public static async Task<IngestRun> StartAsync(string bootstrap, string redis, string prefix, int windowSize = 50,
-        string group = "peterrec-ingest", IDictionary<string, string?>? extra = null)
+        string group = "peterrec-ingest", IDictionary<string, string?>? extra = null, string protocol = "classic")
     {
         var config = new Dictionary<string, string?>
         {
@@ -28,6 +28,7 @@ public sealed class IngestRun : IAsyncDisposable
             ["Ingest:GroupId"] = group,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (k, v) in GroupProtocols.Settings(protocol)) config[k] = v;
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) config[k] = v;
         var app = IngestHost.Build([], config);
         await app.StartAsync();

@@ -45,17 +45,18 @@ public class IngestDeliveryTests(RedisFixture redis)
         await AssertWindowsAsync(prefix, 20, 10);
     }
 
-    [Fact]
-    public async Task A_restart_resumes_from_committed_offsets_with_nothing_lost_or_duplicated()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task A_restart_resumes_from_committed_offsets_with_nothing_lost_or_duplicated(string protocol)
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
         await kafka.ProduceClicksAsync(Clicks(users: 10, perUser: 6));
-        await using (var first = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix))
+        await using (var first = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, protocol: protocol))
             await first.WaitForProcessedAsync(60);
 
         await kafka.ProduceClicksAsync(Clicks(users: 10, perUser: 6, from: 6));
-        await using var second = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix);
+        await using var second = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, protocol: protocol);
         await second.WaitForProcessedAsync(60);
         await AssertWindowsAsync(prefix, 10, 12);
         // It resumed at the commit: the first half was not consumed again.
@@ -95,12 +96,13 @@ public class IngestDeliveryTests(RedisFixture redis)
         Assert.Equal(5, kafka.ReadTopic(kafka.Topics.ChangedUsers, 5).Select(r => r.Message.Key).Distinct().Count());
     }
 
-    [Fact]
-    public async Task Malformed_records_go_to_the_dead_letter_topic_with_their_reason_and_the_stream_goes_on()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Malformed_records_go_to_the_dead_letter_topic_with_their_reason_and_the_stream_goes_on(string protocol)
     {
         using var kafka = new TestKafka(partitions: 1);
         var prefix = RedisFixture.UniquePrefix();
-        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix);
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, protocol: protocol);
         await kafka.ProduceClicksAsync([new ClickEvent("u", "before", T0)]);
         await kafka.ProduceRawAsync("u", Encoding.UTF8.GetBytes("{not json"));
         await kafka.ProduceRawAsync("u", Encoding.UTF8.GetBytes("""{"user":"u","item":"x"}"""));
@@ -120,13 +122,14 @@ public class IngestDeliveryTests(RedisFixture redis)
         Assert.Equal("2", DeadLetters.Header(byOffset[1].Message.Headers, DeadLetterHeaders.Offset));
     }
 
-    [Fact]
-    public async Task Changed_users_are_announced_only_after_their_window_is_written()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Changed_users_are_announced_only_after_their_window_is_written(string protocol)
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
         var clicks = Clicks(users: 30, perUser: 3);
-        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix);
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, protocol: protocol);
         var store = new WindowStore(redis.Connection, new RedisKeys(prefix));
         var seen = new HashSet<string>();
         var violations = new List<string>();

@@ -16,12 +16,13 @@ public class IngestWindowTests(RedisFixture redis)
 
     private static string[] Items(IReadOnlyList<WindowEntry> window) => [.. window.Select(e => e.Item)];
 
-    [Fact]
-    public async Task Clicks_become_windows_of_the_last_n_in_event_time_order()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Clicks_become_windows_of_the_last_n_in_event_time_order(string protocol)
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
-        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 5);
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 5, protocol: protocol);
 
         await kafka.ProduceClicksAsync(Enumerable.Range(0, 8).Select(i => new ClickEvent("alice", $"a{i}", T0 + i * 10)));
         await kafka.ProduceClicksAsync([new ClickEvent("bob", "b0", T0), new ClickEvent("bob", "b1", T0 + 5)]);

@@ -80,6 +80,48 @@ public class FakeBrokerConsumeLoopTests
     }
 
     [Fact]
+    public async Task An_incremental_revocation_flushes_the_pending_batch_keeps_the_other_partitions_and_a_later_assignment_resumes_at_the_stored_offset()
+    {
+        // Cooperative-sticky and KIP-848 hand the rebalance callbacks only the partitions that change owner.
+        var kafka = Broker(perPartition: 3);
+        var handled = new List<byte[]>();
+        await using var loop = Loop(kafka, (batch, _) =>
+        {
+            lock (handled) handled.AddRange(batch.Select(r => r.Message.Value));
+            return Task.CompletedTask;
+        }, batchDelay: TimeSpan.FromHours(1));
+        loop.Start();
+        await Eventually.Async(() => Task.FromResult(kafka.Delivered >= 6), describe: () => $"{kafka.Delivered} delivered");
+
+        kafka.Revoke(0);
+        await Eventually.Async(() => Task.FromResult(kafka.JournalSnapshot().Contains("revoked 0")));
+        // The whole pending batch (both partitions) was handled and stored before partition 0 left.
+        lock (handled) Assert.Equal(6, handled.Count);
+        var journal = kafka.JournalSnapshot().ToList();
+        Assert.True(journal.IndexOf("store 0@3") < journal.IndexOf("revoked 0"), string.Join(", ", journal));
+        Assert.Contains("store 1@3", journal);
+        // Partition 1 stays ours: the loop keeps it and keeps consuming it; partition 0 is no longer read.
+        Assert.Equal([1], loop.Assignment.Select(tp => tp.Partition.Value));
+        Assert.True(loop.IsReady);
+        kafka.Append(0, [0, 3]);
+        kafka.Append(1, [1, 3]);
+        await Eventually.Async(() => Task.FromResult(kafka.Delivered >= 7));
+
+        // Partition 0 comes back alone: the loop adds it to the assignment and reads on from the stored offset.
+        kafka.Assign(0);
+        await Eventually.Async(() => Task.FromResult(kafka.Delivered >= 8), describe: () => $"{kafka.Delivered} delivered");
+        Assert.Equal([0, 1], loop.Assignment.Select(tp => tp.Partition.Value).Order());
+        kafka.Revoke(0, 1);
+        await Eventually.Async(() => Task.FromResult(kafka.JournalSnapshot().Contains("revoked 1")));
+        lock (handled)
+        {
+            Assert.Equal(8, handled.Count);
+            Assert.Equal(1, handled.Count(v => v[0] == 0 && v[1] == 3));
+        }
+        Assert.Equal(new Dictionary<int, long> { [0] = 4, [1] = 4 }, kafka.Stored);
+    }
+
+    [Fact]
     public async Task A_lost_partitions_pending_records_are_dropped_unhandled_and_nothing_is_stored_for_it()
     {
         var kafka = new FakeKafka("in", partitions: 1);

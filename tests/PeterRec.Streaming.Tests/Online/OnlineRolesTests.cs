@@ -99,11 +99,12 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Trainer_restart_resumes_from_checkpoint_and_committed_offsets_without_losing_or_retraining_events()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Trainer_restart_resumes_from_checkpoint_and_committed_offsets_without_losing_or_retraining_events(string protocol)
     {
         var events = await SyntheticEventsAsync(users: 50, events: 1000, targets: 10, seed: 9);
-        var trainer = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, _checkpoints);
+        var trainer = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, _checkpoints);
         long stepBefore, versionBefore;
         try
         {
@@ -117,7 +118,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         {
             await trainer.StopAsync();
         }
-        var restarted = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, _checkpoints);
+        var restarted = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, _checkpoints);
         try
         {
             var learner = restarted.Trainer().Learner!;

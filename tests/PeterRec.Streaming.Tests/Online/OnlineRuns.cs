@@ -14,7 +14,7 @@ namespace PeterRec.Streaming.Tests.Online;
 /// <summary>In-process Trainer and Serving roles over real TCP to the mock cluster and Redis, plus stream helpers.</summary>
 public static class OnlineRuns
 {
-    public static Dictionary<string, string?> Base(string bootstrap, string redis, string prefix) => new()
+    public static Dictionary<string, string?> Base(string bootstrap, string redis, string prefix, string protocol = "classic") => new(GroupProtocols.Settings(protocol))
     {
         ["Kafka:BootstrapServers"] = bootstrap,
         ["Redis:Configuration"] = redis,

@@ -78,6 +78,10 @@ code's default applies. Keys are sorted so the rendered objects (and their check
 {{- range $i, $item := $value }}
 {{ printf "PETERREC_%s__%s__%d" $section $key $i }}: {{ include "peterrec.envValue" $item | quote }}
 {{- end }}
+{{- else if kindIs "map" $value }}
+{{- range $entry := keys $value | sortAlpha }}
+{{ printf "PETERREC_%s__%s__%s" $section $key $entry }}: {{ include "peterrec.envValue" (get $value $entry) | quote }}
+{{- end }}
 {{- else if and (not (kindIs "invalid" $value)) (ne (toString $value) "") }}
 {{ printf "PETERREC_%s__%s" $section $key }}: {{ include "peterrec.envValue" $value | quote }}
 {{- end }}

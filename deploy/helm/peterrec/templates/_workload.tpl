@@ -73,10 +73,21 @@ spec:
               protocol: TCP
           envFrom:
             {{- include "peterrec.envFrom" (dict "ctx" $root "configMap" .configMap) | nindent 12 }}
-          {{- with include "peterrec.extraEnv" (list $root.Values.extraEnv $role.extraEnv) }}
-          # extraEnv: env wins over envFrom, so a PETERREC_ variable here overrides the ConfigMaps.
+          {{- $static := and $root.Values.kafkaStaticMembership (not $root.Values.config.Kafka.GroupInstanceId) }}
+          {{- $extraEnv := include "peterrec.extraEnv" (list $root.Values.extraEnv $role.extraEnv) }}
+          {{- if or $static $extraEnv }}
+          # env wins over envFrom: these override the ConfigMaps.
           env:
+            {{- if $static }}
+            # Kafka static membership: a container restarted in this pod rejoins its groups as the same member.
+            - name: PETERREC_Kafka__GroupInstanceId
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+            {{- end }}
+            {{- with $extraEnv }}
             {{- . | nindent 12 }}
+            {{- end }}
           {{- end }}
           {{- include "peterrec.probes" $root | nindent 10 }}
           resources:

@@ -1,8 +1,11 @@
+using PeterRec.Streaming.Tests.Infrastructure;
 using PeterRec.Trainer.Online;
 
 namespace PeterRec.Streaming.Tests.Online;
 
 /// <summary>The online popularity baseline beside the prequential metric.</summary>
+/// <remarks>In the streaming collection: learners seed libtorch's global generator, so fewer of them run side by side.</remarks>
+[Collection(StreamingCollection.Name)]
 public sealed class PopularityBaselineTests : IDisposable
 {
     private readonly TinyBackbone _backbone = new();

@@ -85,8 +85,11 @@ public sealed class ServingGroupTests(RedisFixture redis) : IDisposable
             return new Recording(KafkaClientFactory.Instance.CreateConsumer(config, events), made);
         }
 
-        public IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null) =>
-            KafkaClientFactory.Instance.CreateProducer(config, onError);
+        public IProducer<string, byte[]> CreateProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null) =>
+            KafkaClientFactory.Instance.CreateProducer(config, onError, onLog);
+
+        public IProducer<byte[], byte[]> CreateRawProducer(ProducerConfig config, Action<Error>? onError = null, Action<LogMessage>? onLog = null) =>
+            KafkaClientFactory.Instance.CreateRawProducer(config, onError, onLog);
     }
 
     private sealed class Recording(IKafkaConsumer inner, Made made) : IKafkaConsumer

@@ -66,11 +66,13 @@ public sealed class NextItNet : nn.Module<Tensor, Tensor>
         var plan = Plan(length, [.. positions.Select(p => p - trim)]);
         var dev = embedded.device;
         Tensor Index(long[] a) => tensor(a, device: dev);
-        var m = mask.narrow(1, trim, length).unsqueeze(1).to(embedded.dtype);          // [batch, 1, length]
+        var kept = mask.narrow(1, trim, length);
+        // No padding left (full windows, as in most training batches): the mask multiplies would be identities.
+        Tensor? m = kept.all().item<bool>() ? null : kept.unsqueeze(1).to(embedded.dtype); // [batch, 1, length]
         var h = embedded.narrow(1, trim, length).transpose(1, 2);                      // [batch, channels, length]
         var bottom = plan.Blocks[0].Input;
         if (!plan.IsAll(bottom)) h = h.index_select(2, Index(bottom));
-        h = h * (plan.IsAll(bottom) ? m : m.index_select(2, Index(bottom)));
+        if (m is not null) h = h * (plan.IsAll(bottom) ? m : m.index_select(2, Index(bottom)));
         for (int b = 0; b < blocks.Count; b++)
         {
             var (input, middle, output) = plan.Blocks[b];
@@ -82,8 +84,8 @@ public sealed class NextItNet : nn.Module<Tensor, Tensor>
                 plan.IsAll(output) ? null : Index(PositionPlan.TapIndex(middle, output, g2)),
                 output.Length == middle.Length ? null : Index(PositionPlan.IndexOf(middle, output)),
                 output.Length == input.Length ? null : Index(PositionPlan.IndexOf(input, output)),
-                plan.IsAll(middle) ? m : m.index_select(2, Index(middle)),
-                plan.IsAll(output) ? m : m.index_select(2, Index(output))));
+                m is null || plan.IsAll(middle) ? m : m.index_select(2, Index(middle)),
+                m is null || plan.IsAll(output) ? m : m.index_select(2, Index(output))));
         }
         // The top block's output positions are the wanted ones, ascending.
         return h.transpose(1, 2).MoveToOuterDisposeScope();

@@ -49,6 +49,7 @@ public sealed class PeterRecModel : nn.Module<Tensor, Tensor>
     /// outputs and gradients equal the full computation). Off: every position, the reference the tests compare with.
     /// </summary>
     public bool PrunePositions { get; set; } = true;
+
     public Tensor TargetWeight => target_embedding; // [targets, channels]
 
     /// <summary>Sets requires_grad per the mode; must run before an optimizer is built.</summary>

@@ -5,12 +5,15 @@ namespace PeterRec.Model.Tests.Model;
 
 public class PositionPruningTests
 {
-    public static TheoryData<string, bool> Modes()
+    public static TheoryData<string, bool, bool> Modes()
     {
-        var data = new TheoryData<string, bool>();
-        foreach (var m in FineTuneModes.ByName.Keys) data.Add(m, false);
-        data.Add("peterrec-serial", true);
-        data.Add("fineall", true);
+        var data = new TheoryData<string, bool, bool>();
+        foreach (var m in FineTuneModes.ByName.Keys) data.Add(m, false, false);
+        data.Add("peterrec-serial", true, false);
+        data.Add("fineall", true, false);
+        // Windows without padding: the pruned path skips the mask.
+        data.Add("peterrec-serial", false, true);
+        data.Add("finecls", false, true);
         return data;
     }
 
@@ -18,11 +21,11 @@ public class PositionPruningTests
     // shorter than the window, so the leading all-padding columns are dropped too.
     private static BackboneConfig Config(bool masked) => TinyModels.Config(masked) with { MaxSeq = 24 };
 
-    private static Tensor Histories(int batch, int maxLen, int items, int seed)
+    private static Tensor Histories(int batch, int maxLen, int items, int seed, bool full = false)
     {
         var rng = new Random(seed);
         var rows = Enumerable.Range(0, batch).Select(_ =>
-            Enumerable.Range(0, rng.Next(1, maxLen + 1)).Select(_ => rng.Next(2, items - 1)).ToArray()).ToList();
+            Enumerable.Range(0, full ? 24 : rng.Next(1, maxLen + 1)).Select(_ => rng.Next(2, items - 1)).ToArray()).ToList();
         return Sequences.LeftPad(rows, 24);
     }
 
@@ -40,14 +43,14 @@ public class PositionPruningTests
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void Computing_only_the_positions_the_representation_needs_gives_the_full_outputs_and_gradients(string modeName, bool masked)
+    public void Computing_only_the_positions_the_representation_needs_gives_the_full_outputs_and_gradients(string modeName, bool masked, bool fullWindows)
     {
         manual_seed(11);
         var config = Config(masked);
         using var model = new PeterRecModel(config, FineTuneModes.Parse(modeName), targets: 9, patchHidden: 3);
         // Patches start near identity; random ones make a wrong position show in the output.
         using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.Contains("patch")) p.normal_(0, 0.3);
-        using var ids = Histories(batch: 6, maxLen: 20, config.Items, seed: 5);
+        using var ids = Histories(batch: 6, maxLen: 20, config.Items, seed: 5, fullWindows);
         using var labels = tensor(new long[] { 0, 3, 8, 1, 5, 2 });
 
         var full = RunStep(model, ids, labels, prune: false);

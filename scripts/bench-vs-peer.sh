@@ -5,19 +5,21 @@
 # (OUT/sweep.md). Rows are appended to OUT/bench.jsonl as they come; `uptime` goes at the top of table.md,
 # because a loaded machine slows both sides (the ratios, measured in the same run, stay comparable).
 # Needs: apt-get install -y python3-torch libopenblas0-pthread. Usage: scripts/bench-vs-peer.sh [OUT]
-# Knobs: MODES, ROUNDS, STEPS, THREADS, ITEMS, TARGETS, EMB, BATCH, SEQ, SWEEP_ITEMS ("" skips), SWEEP_SAMPLED, SWEEP_STEPS.
+# Knobs: MODES, ROUNDS, STEPS, WARMUP, THREADS, ITEMS, TARGETS, EMB, BATCH, SEQ, SAMPLED,
+#        SWEEP_ITEMS ("" skips the sweep), SWEEP_ROUNDS, SWEEP_SAMPLED, SWEEP_STEPS.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/out/bench}"
 peer="${PEER:-$root/tests/peers/peterrec_torch.py}"
 threads="${THREADS:-2}"
 rounds="${ROUNDS:-3}"
-common=(--emb "${EMB:-64}" --batch "${BATCH:-128}" --seq "${SEQ:-50}" --threads "$threads")
+common=(--emb "${EMB:-64}" --batch "${BATCH:-128}" --seq "${SEQ:-50}" --threads "$threads" --warmup "${WARMUP:-3}")
 shape=(--items "${ITEMS:-10000}" --targets "${TARGETS:-1000}" "${common[@]}" --steps "${STEPS:-20}")
 mkdir -p "$out"
 : > "$out/bench.jsonl"
 "$root/peterrec" --help > /dev/null   # build outside the timings
 load="$(uptime)"
+echo "start: $load" >&2
 
 pair() { # one run of ours, then one of the peer's, same arguments; each tagged with the mode name used in the tables
   local name="$1"; shift
@@ -32,11 +34,12 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 for items in ${SWEEP_ITEMS-10000 100000 1000000}; do
-  for round in $(seq 1 "$rounds"); do
+  for round in $(seq 1 "${SWEEP_ROUNDS:-$rounds}"); do
     pair "sampled-$items" --mode pretrain --loss sampled --sampled "${SWEEP_SAMPLED:-2000}" --items "$items" "${common[@]}" --steps "${SWEEP_STEPS:-10}"
   done
 done
 
+load="$load; at the end: $(uptime)"
 python3 - "$out" "$load" <<'PY'
 import json, sys, statistics, os
 out, load = sys.argv[1], sys.argv[2]
@@ -64,5 +67,6 @@ if "peterrec" in ours and "fineall" in ours:
     extra = f"\nOurs: a PeterRec step takes {ours['peterrec'] / ours['fineall']:.2f}x the time of our FineAll step.\n"
 open(os.path.join(out, "table.md"), "w").write(f"Load during the run: `{load.strip()}`\n\n{main}\n{extra}")
 open(os.path.join(out, "sweep.md"), "w").write(sweep + "\n")
-print(open(os.path.join(out, "table.md")).read()); print(sweep)
+print(open(os.path.join(out, "table.md")).read())
+if sweep.count("\n") > 1: print(sweep)
 PY

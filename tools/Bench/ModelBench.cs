@@ -10,7 +10,7 @@ namespace PeterRec.Bench;
 /// <summary>What `peterrec bench` times (the same knobs as the PyTorch peer's command line).</summary>
 public sealed record ModelBenchSettings(string Mode, int Items, int Targets, int Emb, int[] Dilations, int PatchHidden,
     int Batch, int Seq, int Threads, int Steps, int Warmup, int Seed, string Device,
-    string Loss = "softmax", int Sampled = 0, bool DenseAdam = false);
+    string Loss = "softmax", int Sampled = 0, bool DenseAdam = false, bool CompareFull = false);
 
 /// <summary>
 /// `peterrec bench`: times training or inference steps of the same network at the same shapes as
@@ -34,7 +34,7 @@ public static class ModelBench
         int b = s.Batch, q = s.Seq;
         var result = m == "pretrain" && s.Loss == "sampled" ? BenchSampledPretrain(config, s, dev)
             : m == "pretrain" ? BenchPretrain(config, b, q, s.Steps, s.Warmup, dev)
-            : BenchTask(config, m, s.Targets, s.PatchHidden, b, q, s.Steps, s.Warmup, dev);
+            : BenchTask(config, m, s.Targets, s.PatchHidden, b, q, s.Steps, s.Warmup, dev, s.CompareFull);
         result["threads"] = get_num_threads();
         result["mode"] = m; result["items"] = config.Items; result["targets"] = s.Targets; result["emb"] = config.Channels;
         result["loss"] = m == "pretrain" ? s.Loss : null!;
@@ -98,7 +98,7 @@ public static class ModelBench
         return result;
     }
 
-    private static Dictionary<string, object> BenchTask(BackboneConfig config, string mode, int targets, int patchHidden, int batch, int seq, int steps, int warmup, Device dev)
+    private static Dictionary<string, object> BenchTask(BackboneConfig config, string mode, int targets, int patchHidden, int batch, int seq, int steps, int warmup, Device dev, bool compareFull = false)
     {
         // headonly: the FineCLS model with only the head in the optimizer and no graph through the backbone.
         var ftMode = mode switch { "fineall" => FineTuneMode.FineAll, "peterrec" => FineTuneMode.PeterRecSerial, _ => FineTuneMode.FineCls };
@@ -139,6 +139,26 @@ public static class ModelBench
                 loss.item<float>();
             };
         if (mode == "infer") model.eval();
+        if (compareFull)
+        {
+            // Pruned and full steps interleaved in one process, so a loaded machine slows both alike.
+            var full = new List<double>();
+            var pruned = new List<double>();
+            for (int i = 0; i < warmup + 2 * steps; i++)
+            {
+                model.PrunePositions = i % 2 == 0;
+                var sw = Stopwatch.StartNew();
+                step();
+                if (i >= warmup) (model.PrunePositions ? pruned : full).Add(sw.Elapsed.TotalMilliseconds);
+            }
+            model.PrunePositions = true;
+            var ab = new Dictionary<string, object>
+            {
+                ["pruned_ms_median"] = Math.Round(Median(pruned), 2), ["full_ms_median"] = Math.Round(Median(full), 2),
+                ["pruned_over_full"] = Math.Round(Median(pruned) / Median(full), 3),
+            };
+            return ab;
+        }
         var times = Time(steps, warmup, step);
         long total = model.parameters().Sum(p => p.numel());
         var result = Summary(times, batch, mode == "infer" ? 0 : trainable.Sum(p => p.numel()), total);

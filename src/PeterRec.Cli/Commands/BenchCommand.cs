@@ -21,16 +21,21 @@ public static class BenchCommand
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 }.AtLeast(1);
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 3 }.AtLeast(0);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
-        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" }.OneOf("auto", "cpu", "cuda");
+                var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" }.OneOf("auto", "cpu", "cuda");
+        var loss = new Option<string>("--loss") { Description = "pretrain: softmax | sampled", DefaultValueFactory = _ => "softmax" }.OneOf("softmax", "sampled");
+        var sampled = new Option<int>("--sampled") { Description = "negatives for --loss sampled; 0 = items/5", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var compareFull = new Option<bool>("--compare-full") { Description = "task modes: interleave steps with and without position pruning in one process; print both medians" };
+        var denseAdam = new Option<bool>("--dense-adam") { Description = "--loss sampled: dense Adam on the vocabulary tables (the peer's update) instead of lazy Adam" };
         var cmd = new Command("bench", "Time model steps; prints one JSON line comparable with the PyTorch peer")
         {
-            mode, items, targets, emb, dilations, patchHidden, batch, seq, threads, steps, warmup, seed, device,
+            mode, items, targets, emb, dilations, patchHidden, batch, seq, threads, steps, warmup, seed, device, loss, sampled, denseAdam, compareFull,
         };
         cmd.SetAction(r => CommandGuard.Run(() =>
         {
             var result = ModelBench.Run(new ModelBenchSettings(r.GetValue(mode)!, r.GetValue(items), r.GetValue(targets), r.GetValue(emb),
                 PretrainCommand.ParseInts(r.GetValue(dilations)!, "--dilations"), r.GetValue(patchHidden), r.GetValue(batch), r.GetValue(seq),
-                r.GetValue(threads), r.GetValue(steps), r.GetValue(warmup), r.GetValue(seed), r.GetValue(device)!));
+                r.GetValue(threads), r.GetValue(steps), r.GetValue(warmup), r.GetValue(seed), r.GetValue(device)!,
+                r.GetValue(loss)!, r.GetValue(sampled), r.GetValue(denseAdam), r.GetValue(compareFull)));
             Console.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }));

@@ -15,6 +15,18 @@ internal static class Init
     /// </summary>
     public static void TruncNormal(Tensor weight, double std = Std)
     {
+        // Vocabulary-sized tables (10^6 x 64) in row chunks: the redraw's temporaries are four table-sized tensors
+        // otherwise, and a jemalloc that never returns dirty pages kept them as several GB of peak RSS.
+        const long ChunkRows = 65536;
+        if (weight.dim() > 0 && weight.shape[0] > ChunkRows)
+        {
+            for (long start = 0; start < weight.shape[0]; start += ChunkRows)
+            {
+                using var chunk = weight.narrow(0, start, Math.Min(ChunkRows, weight.shape[0] - start));
+                TruncNormal(chunk, std);
+            }
+            return;
+        }
         using var _ = no_grad();
         weight.normal_(0, std);
         for (int round = 0; round < 16; round++)

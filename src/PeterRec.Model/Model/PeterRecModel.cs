@@ -65,6 +65,13 @@ public sealed class PeterRecModel : nn.Module<Tensor, Tensor>
     }
 
     public NextItNet Backbone => backbone;
+
+    /// <summary>
+    /// Compute each layer only at the positions the representation depends on (<see cref="NextItNet.EncodeAt"/>;
+    /// outputs and gradients equal the full computation). Off: every position, the reference the tests compare with.
+    /// </summary>
+    public bool PrunePositions { get; set; } = true;
+
     public Tensor TargetWeight => target_embedding; // [targets, channels]
 
     /// <summary>Sets requires_grad per the mode; must run before an optimizer is built.</summary>
@@ -89,12 +96,16 @@ public sealed class PeterRecModel : nn.Module<Tensor, Tensor>
         Tensor rep;
         if (!Config.Masked)
         {
-            var h = backbone.Encode(cat([items, cls], 1), cat([real, one], 1));  // [batch, seq+1, channels]
-            rep = h.select(1, -1);
+            var x = cat([items, cls], 1);                                        // [batch, seq+1, channels]
+            var m = cat([real, one], 1);
+            rep = PrunePositions ? backbone.EncodeAt(x, m, [x.shape[1] - 1]).select(1, 0)
+                : backbone.Encode(x, m).select(1, -1);
         }
         else
         {
-            var h = backbone.Encode(cat([cls, items, cls], 1), cat([one, real, one], 1)); // [batch, seq+2, channels]
+            var x = cat([cls, items, cls], 1);                                   // [batch, seq+2, channels]
+            var m = cat([one, real, one], 1);
+            var h = PrunePositions ? backbone.EncodeAt(x, m, [0, x.shape[1] - 1]) : backbone.Encode(x, m);
             rep = h.select(1, 0) + h.select(1, -1);
         }
         return rep.MoveToOuterDisposeScope();                                    // [batch, channels]

@@ -10,7 +10,7 @@ namespace PeterRec.Model.Training;
 /// non-padding position. Masked (GRec): positions masked with probability p (80% mask token, 10%
 /// random item, 10% kept) and the loss taken on them alone.
 /// </summary>
-internal sealed class PretrainObjective(PretrainModel model, PretrainOptions options, int vocabSize)
+internal sealed class PretrainObjective(PretrainModel model, PretrainOptions options, int vocabSize, SparsePretrainTables? sparse = null)
 {
     private const int FirstItemId = 2; // ids 0 and 1 are padding and OOV
     private readonly SampledSoftmax? sampler = options.Loss == "sampled"
@@ -29,14 +29,13 @@ internal sealed class PretrainObjective(PretrainModel model, PretrainOptions opt
             labels = x[.., 1..];                                                            // [batch, seq]
         }
         else (input, labels) = Mask(windows, rng, device);
-        var hidden = model.forward(input);                                                  // [batch, seq, channels]
+        var hidden = sparse is null ? model.forward(input) : sparse.Hidden(input);           // [batch, seq, channels]
         var keep = labels.ne(0);
         var h = hidden.masked_select(keep.unsqueeze(-1)).view(-1, Config.Channels);       // [n, channels]
         var y = labels.masked_select(keep);                                                 // [n]
         if (y.numel() == 0) return (hidden.sum() * 0);
-        return sampler is null
-            ? nn.functional.cross_entropy(model.Logits(h), y)
-            : sampler.Loss(h, y, model.OutputWeight, model.OutputBias);
+        if (sampler is null) return nn.functional.cross_entropy(model.Logits(h), y);
+        return sparse is null ? sampler.Loss(h, y, model.OutputWeight, model.OutputBias) : sparse.SampledLoss(sampler, h, y);
     }
 
     private (Tensor Input, Tensor Labels) Mask(IReadOnlyList<int[]> windows, Random rng, Device device)

@@ -47,8 +47,10 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
 
         using var model = new PretrainModel(config);
         model.to(device);
-        var objective = new PretrainObjective(model, options, vocab.Count);
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        // Sampled softmax: the vocabulary-sized tables get row-sparse (lazy) Adam, the rest dense Adam.
+        using var sparse = options.Loss == "sampled" ? new SparsePretrainTables(model, options.LearningRate) : null;
+        var objective = new PretrainObjective(model, options, vocab.Count, sparse);
+        using var optimizer = optim.Adam(model.parameters().Where(p => p.requires_grad), options.LearningRate);
         var rng = new Random(options.Seed);
         int steps = (windows.Count + options.Batch - 1) / options.Batch;
         var guard = new DivergenceGuard("pretraining", vocab.Count, options.LearningRate);
@@ -72,6 +74,7 @@ public sealed class Pretrainer(PretrainOptions options, IProgress<TrainProgress>
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                sparse?.Step();
                 sum += l;
                 step++;
                 progress?.Report(new TrainProgress("pretrain", epoch, options.Epochs, s + 1, steps, l));

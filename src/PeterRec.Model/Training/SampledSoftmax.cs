@@ -25,7 +25,8 @@ public sealed class SampledSoftmax
     /// <summary>P(k) = log((k+2)/(k+1)) / log(range+1), k = rank among candidates.</summary>
     private double Q(long id) { var k = id - firstId; return Math.Log((k + 2.0) / (k + 1.0)) / Math.Log(range + 1.0); }
 
-    private long[] Draw()
+    /// <summary>One negative set for a batch: <c>samples</c> draws with replacement.</summary>
+    public long[] Draw()
     {
         var ids = new long[samples];
         var logRange = Math.Log(range + 1.0);
@@ -41,22 +42,32 @@ public sealed class SampledSoftmax
     public Tensor Loss(Tensor hidden, Tensor labels, Tensor weight, Tensor? bias) // [n, C], [n], [V, C], [V]
     {
         using var scope = NewDisposeScope();
-        var device = hidden.device;
         var sampledIds = Draw();
+        var sampled = tensor(sampledIds, device: hidden.device);                         // [S]
+        return Loss(hidden, labels, sampledIds, weight.index_select(0, labels), bias?.index_select(0, labels),
+            weight.index_select(0, sampled), bias?.index_select(0, sampled)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Mean loss over rows from the output rows already gathered (the labels' and the negatives'), so a
+    /// caller can take them from a row-sparse table (<see cref="LazyAdam.Gather"/>).
+    /// </summary>
+    public Tensor Loss(Tensor hidden, Tensor labels, long[] sampledIds, Tensor wTrue, Tensor? bTrue, Tensor wS, Tensor? bS)
+    {   // [n, C], [n], [S], [n, C], [n], [S, C], [S]
+        using var scope = NewDisposeScope();
+        var device = hidden.device;
         // Expected count of each id among `samples` draws with replacement: samples * Q(id).
         var logQs = sampledIds.Select(id => (float)Math.Log(samples * Q(id))).ToArray();
         var sampled = tensor(sampledIds, device: device);                              // [S]
         var labelsCpu = labels.cpu().data<long>().ToArray();
         var logQt = tensor(labelsCpu.Select(id => (float)Math.Log(samples * Q(id))).ToArray(), device: device); // [n]
 
-        var wTrue = weight.index_select(0, labels);                                      // [n, C]
         var trueLogit = (hidden * wTrue).sum(1) - logQt;                                 // [n]
-        var wS = weight.index_select(0, sampled);                                        // [S, C]
-        var sLogits = hidden.matmul(wS.t()) - tensor(logQs, device: device);              // [n, S]
-        if (bias is not null)
+        var sLogits = hidden.matmul(wS.t()) - tensor(logQs, device: device);             // [n, S]
+        if (bTrue is not null && bS is not null)
         {
-            trueLogit = trueLogit + bias.index_select(0, labels);
-            sLogits = sLogits + bias.index_select(0, sampled);
+            trueLogit = trueLogit + bTrue;
+            sLogits = sLogits + bS;
         }
         var hits = labels.unsqueeze(1).eq(sampled.unsqueeze(0));                         // [n, S]
         sLogits = sLogits.masked_fill(hits, -1e9f);

@@ -46,6 +46,23 @@ public class FreezingTests
         Assert.Equal(mode.UsesPretrainedWeights() && mode != FineTuneMode.FineAll, trainable.Count < model.parameters().Count());
     }
 
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Backward_computes_no_gradient_for_a_frozen_tensor_in_any_mode(string modeName)
+    {
+        var config = TinyModels.Config();
+        using var model = new PeterRecModel(config, FineTuneModes.Parse(modeName), targets: 7, patchHidden: 2);
+        using var ids = TinyModels.RandomIds(4, 12, config.Items, seed: 1);
+        using var loss = nn.functional.cross_entropy(model.Scores(model.forward(ids)), tensor(new long[] { 0, 1, 2, 6 }));
+        loss.backward();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            // A frozen conv or LayerNorm never asks libtorch for its weight gradient: no tensor is ever allocated.
+            if (p.requires_grad) Assert.True(p.grad is not null, $"{modeName}: trainable '{name}' got no gradient");
+            else Assert.True(p.grad is null, $"{modeName}: frozen '{name}' got a gradient");
+        }
+    }
+
     [Fact]
     public void Frozen_backbone_tensors_of_a_patched_task_stay_bit_identical_to_the_saved_backbone()
     {

@@ -27,6 +27,9 @@ public sealed record VersionManifest
     /// <summary>Content hash of the backbone the weights were trained over.</summary>
     public required string BackboneFingerprint { get; init; }
     public required long CreatedMs { get; init; }
+    /// <summary>The publishing trainer's lease fencing token (see <see cref="RedisKeys.LeaseToken"/>); 0 in versions
+    /// written before leases. Serving refuses a version whose token is older than the highest it has seen.</summary>
+    public long FencingToken { get; init; }
 
     /// <summary>snake_case JSON, the same for every manifest the artifacts carry.</summary>
     public static readonly JsonSerializerOptions Json = new()

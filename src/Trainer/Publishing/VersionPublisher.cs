@@ -12,21 +12,32 @@ namespace PeterRec.Trainer.Publishing;
 /// <param name="TtlSeconds">TTL of each version's value (a backstop for trimming); 0 = none. The latest pointer never expires.</param>
 public sealed record VersionRetention(int KeepVersions, int TtlSeconds);
 
+/// <summary>A publish refused because another trainer of the task holds a newer lease (its fencing token is higher).</summary>
+public sealed class FencedOffException(string message) : Exception(message);
+
 /// <summary>
-/// Publishes versions of a task's weights. Redis: the value goes to <see cref="RedisKeys.Version"/> (with a TTL as a
-/// backstop), then <see cref="RedisKeys.LatestVersion"/> is raised to the version by a script that never lowers it,
-/// then the version <c>KeepVersions</c> back is deleted. So a reader that follows the pointer always finds a whole
-/// value, and a replayed publish of an older version cannot move servers backwards. Kafka: a
-/// <see cref="VersionAnnouncement"/> on the patches topic, keyed by task, tells servers to look now (they also poll the
-/// pointer, so a lost announcement only delays a swap). Every step is idempotent: publishing the same version twice
-/// writes the same bytes.
+/// Publishes versions of a task's weights. Redis, in one script (every key carries the task's hash tag, so in Redis
+/// Cluster they share a slot): the publisher's fencing token is checked against the last token issued for the task's
+/// lease (<see cref="RedisKeys.LeaseToken"/>) and an older one is refused with nothing written; else the value goes
+/// to <see cref="RedisKeys.Version"/> (with a TTL as a backstop), <see cref="RedisKeys.LatestVersion"/> is raised to
+/// the version (never lowered) and the version <c>KeepVersions</c> back is deleted. So a reader that follows the
+/// pointer always finds a whole value, a replayed publish of an older version cannot move servers backwards, and a
+/// trainer that lost its lease cannot overwrite a value or move the pointer. Kafka: a <see cref="VersionAnnouncement"/>
+/// on the patches topic, keyed by task, tells servers to look now (they also poll the pointer, so a lost announcement
+/// only delays a swap). Every step is idempotent: publishing the same version twice writes the same bytes.
 /// </summary>
 public sealed class VersionPublisher : IDisposable
 {
-    private const string RaisePointer = """
-        local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-        if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
-        return 0
+    // KEYS: value, latest pointer, fencing-token counter, value to trim (or the value key again when none).
+    // ARGV: bytes, version, token, ttl ms (0 = none). Returns 1 published, -1 fenced off (nothing written).
+    private const string Publish = """
+        local issued = tonumber(redis.call('GET', KEYS[3]) or '0')
+        if tonumber(ARGV[3]) < issued then return -1 end
+        if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4]) else redis.call('SET', KEYS[1], ARGV[1]) end
+        local current = tonumber(redis.call('GET', KEYS[2]) or '-1')
+        if tonumber(ARGV[2]) > current then redis.call('SET', KEYS[2], ARGV[2]) end
+        if KEYS[4] ~= KEYS[1] then redis.call('DEL', KEYS[4]) end
+        return 1
         """;
 
     private readonly IConnectionMultiplexer _redis;
@@ -61,15 +72,20 @@ public sealed class VersionPublisher : IDisposable
         return v.IsNull ? null : (byte[])v!;
     }
 
-    public async Task PublishAsync(string task, long version, byte[] value, CancellationToken ct)
+    /// <param name="fencingToken">The caller's lease token (<see cref="Leasing.TaskLease"/>); 0 = no lease (tools, benchmarks).</param>
+    /// <exception cref="FencedOffException">A trainer with a newer lease exists; nothing was written or announced.</exception>
+    public async Task PublishAsync(string task, long version, byte[] value, long fencingToken, CancellationToken ct)
     {
         var db = _redis.GetDatabase();
-        var ttl = _retention.TtlSeconds > 0 ? new Expiration(TimeSpan.FromSeconds(_retention.TtlSeconds)) : Expiration.Default;
-        await db.StringSetAsync(_keys.Version(task, version), value, ttl).ConfigureAwait(false);
-        await db.ScriptEvaluateAsync(RaisePointer, [_keys.LatestVersion(task)], [version]).ConfigureAwait(false);
+        var ttlMs = _retention.TtlSeconds > 0 ? _retention.TtlSeconds * 1000L : 0;
         var old = version - _retention.KeepVersions;
-        if (old >= 1) await db.KeyDeleteAsync(_keys.Version(task, old)).ConfigureAwait(false);
-        var note = new VersionAnnouncement(task, version, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var key = _keys.Version(task, version);
+        var result = (long)await db.ScriptEvaluateAsync(Publish,
+            [key, _keys.LatestVersion(task), _keys.LeaseToken(task), old >= 1 ? _keys.Version(task, old) : key],
+            [value, version, fencingToken, ttlMs]).ConfigureAwait(false);
+        if (result < 0)
+            throw new FencedOffException($"task {task}: version {version} refused: fencing token {fencingToken} is older than the task's latest lease");
+        var note = new VersionAnnouncement(task, version, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), fencingToken);
         await _producer.ProduceAsync(_topic, new Message<string, byte[]> { Key = task, Value = note.ToJson() }, ct).ConfigureAwait(false);
     }
 

@@ -11,6 +11,9 @@ public sealed record RunSettings
     /// <summary>External Redis HOST:PORT; null = start a private redis-server.</summary>
     public string? Redis { get; init; }
 
+    /// <summary>Start a private Redis Cluster (3 masters + 3 replicas on loopback) instead of one redis-server.</summary>
+    public bool RedisCluster { get; init; }
+
     /// <summary>A pretrained backbone; null = pretrain a small one (reused from the work dir unless <see cref="Fresh"/>).</summary>
     public string? Backbone { get; init; }
 
@@ -68,5 +71,6 @@ public sealed record RunSettings
         if (Backbone is not null && !File.Exists(Path.Combine(Backbone, "config.json")))
             yield return $"--backbone '{Backbone}' has no config.json (expected a directory written by peterrec pretrain)";
         if (Data is not null && !File.Exists(Data)) yield return $"--data '{Data}' does not exist";
+        if (RedisCluster && Redis is not null) yield return "--redis-cluster starts its own cluster; it cannot be combined with --redis";
     }
 }

@@ -91,6 +91,14 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
                 await roles.SuperviseAsync(ct);
                 await Task.Delay(200, ct);
             }
+            ownership.Mark(what switch
+            {
+                "ingest" or "serve" or "train" => "kill -9 (restarted)",
+                var x when x.StartsWith("scale-up", StringComparison.Ordinal) => "scale up",
+                var x when x.StartsWith("scale-term", StringComparison.Ordinal) => "scale down (SIGTERM)",
+                var x when x.StartsWith("scale-kill", StringComparison.Ordinal) => "scale down (kill -9)",
+                _ => what,
+            });
             switch (what)
             {
                 case "redis-outage":
@@ -180,6 +188,7 @@ public sealed class ChaosRunner(ChaosSettings s, Action<string> log)
             NotReadyDuringRedisOutage = notReadyDuringOutage,
             Replicas = s.Replicas, ScaledUp = roles.ScaledUp, ScaledDownTerm = roles.ScaledDownTerm, ScaledDownKill = roles.ScaledDownKill,
             Rebalances = new(ownership.Rebalances), LongestUnownedSeconds = new(ownership.LongestUnownedSeconds),
+            LongestUnownedByCause = new(ownership.LongestUnownedByCause),
             RedisCluster = s.RedisCluster, RedisMasterKills = masterKills, RedisFailoverSeconds = failover,
             PatchVersion = latest.IsNull ? 0 : (long)latest, RecsWritten = recs,
             RssMiB = rss.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => new[] { r.Value[Math.Min(r.Value.Count - 1, WarmupSamples)], r.Value[^1] }),

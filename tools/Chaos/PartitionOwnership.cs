@@ -14,7 +14,9 @@ public sealed class PartitionOwnership(ChaosRoles roles, IReadOnlyDictionary<str
 {
     private readonly Dictionary<string, int> _rebalances = [];
     private readonly Dictionary<string, double> _longest = [];
-    private readonly Dictionary<(string Role, int Partition), Stopwatch> _unowned = [];
+    private readonly Dictionary<(string Role, int Partition), (Stopwatch Clock, string Cause)> _unowned = [];
+    private readonly Dictionary<string, double> _byCause = [];
+    private volatile string _cause = "start";
     private readonly Dictionary<string, string> _last = [];
 
     /// <summary>Per role: assignment changes seen.</summary>
@@ -22,6 +24,12 @@ public sealed class PartitionOwnership(ChaosRoles roles, IReadOnlyDictionary<str
 
     /// <summary>Per role: the longest time (s) any one partition had no owner.</summary>
     public IReadOnlyDictionary<string, double> LongestUnownedSeconds { get { lock (_rebalances) return new Dictionary<string, double>(_longest); } }
+
+    /// <summary>The longest unowned stretch (s) by what the harness was doing when it began (kill -9, SIGTERM, ...).</summary>
+    public IReadOnlyDictionary<string, double> LongestUnownedByCause { get { lock (_rebalances) return new Dictionary<string, double>(_byCause); } }
+
+    /// <summary>Names the fault or scale step now under way; a stretch that starts from here is counted under it.</summary>
+    public void Mark(string cause) => _cause = cause;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -33,8 +41,14 @@ public sealed class PartitionOwnership(ChaosRoles roles, IReadOnlyDictionary<str
             catch (OperationCanceledException) { break; }
         }
         lock (_rebalances)
-            foreach (var ((role, _), clock) in _unowned)
-                _longest[role] = Math.Max(_longest[role], clock.Elapsed.TotalSeconds);
+            foreach (var ((role, _), open) in _unowned) Close(role, open);
+    }
+
+    private void Close(string role, (Stopwatch Clock, string Cause) open)
+    {
+        var seconds = open.Clock.Elapsed.TotalSeconds;
+        _longest[role] = Math.Max(_longest[role], seconds);
+        _byCause[open.Cause] = Math.Max(_byCause.GetValueOrDefault(open.Cause), seconds);
     }
 
     private async Task LookAsync(string role, string consumer, string topic, CancellationToken ct)
@@ -59,8 +73,8 @@ public sealed class PartitionOwnership(ChaosRoles roles, IReadOnlyDictionary<str
             foreach (var (p, set) in owners)
             {
                 var key = (role, p);
-                if (set.Count == 0) { if (!_unowned.ContainsKey(key)) _unowned[key] = Stopwatch.StartNew(); }
-                else if (_unowned.Remove(key, out var clock)) _longest[role] = Math.Max(_longest[role], clock.Elapsed.TotalSeconds);
+                if (set.Count == 0) { if (!_unowned.ContainsKey(key)) _unowned[key] = (Stopwatch.StartNew(), _cause); }
+                else if (_unowned.Remove(key, out var open)) Close(role, open);
             }
         }
     }

@@ -44,7 +44,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     /// <summary>
     /// The short CI variant of <c>chaos --replicas 3 --redis-cluster</c>: two instances each of Ingest and Serving on a
     /// Redis Cluster; each role scaled up, down with SIGTERM and down with kill -9 while clicks flow, random kill -9s,
-    /// and one Redis master killed (its replica takes over). Slow (about a minute: six role starts, a cluster) because
+    /// a random kill -9 and one Redis master killed (its replica takes over). Slow (about 90 s under load: seven role starts, a cluster) because
     /// the scale steps and a failover are what it pins; the long runs are in docs/reliability.md.
     /// </summary>
     [Fact]
@@ -53,7 +53,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
         var work = Path.Combine(Path.GetTempPath(), $"peterrec-chaos-{Guid.NewGuid():N}");
         var settings = new ChaosSettings
         {
-            WorkDir = work, Seconds = 20, Rate = 150, Users = 100, Items = 50, WindowSize = 10, Partitions = 3, Kills = 2,
+            WorkDir = work, Seconds = 20, Rate = 150, Users = 100, Items = 50, WindowSize = 10, Partitions = 3, Kills = 1,
             Roles = ["ingest", "serve"], PoisonEvery = 25, DrainSeconds = 60, Seed = 5, Replicas = 2, RedisCluster = true,
         };
         try
@@ -62,7 +62,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             output.WriteLine(report.ToTable());
             Assert.Equal((2, 2, 2), (report.ScaledUp, report.ScaledDownTerm, report.ScaledDownKill));
             Assert.Equal(1, report.RedisMasterKills);
-            Assert.Equal(2, report.Kills);
+            Assert.Equal(1, report.Kills);
             Assert.True(report.Rebalances["ingest"] >= 3 && report.Rebalances["serve"] >= 3,
                 $"rebalances seen: {string.Join(", ", report.Rebalances)}");
             Assert.InRange(report.ClicksOnTopic, report.ClicksSent, report.ClicksSent + 10);

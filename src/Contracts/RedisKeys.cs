@@ -17,6 +17,8 @@ namespace PeterRec.Contracts;
 /// &lt;prefix&gt;:{t:&lt;task&gt;}:pending         sorted set user -> click ts: announced, no version yet  Serving
 /// &lt;prefix&gt;:{t:&lt;task&gt;}:active          sorted set user -> last scored (unix ms)        Serving (re-score)
 /// &lt;prefix&gt;:{t:&lt;task&gt;}:rescore:&lt;version&gt; claim: one server re-scores a version's active users  Serving
+/// &lt;prefix&gt;:{t:&lt;task&gt;}:lease           the trainer holding the task (owner id, PX)     Trainer writes
+/// &lt;prefix&gt;:{t:&lt;task&gt;}:lease:token     the last fencing token issued (INCR)            Trainer writes
 /// </code>
 /// Ids are escaped so no id can change the layout: <c>%</c>, <c>{</c> and <c>}</c> become <c>%25</c>, <c>%7B</c>,
 /// <c>%7D</c> (a brace would move the hash tag). Ids must also pass <see cref="EventLimits.CheckId"/>.
@@ -51,6 +53,11 @@ public sealed class RedisKeys(string prefix)
 
     public string RescoreClaim(string task, long version) =>
         $"{Prefix}:{{t:{Escape("task", task)}}}:rescore:{version.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>The one-trainer-per-task lease; same slot as the task's versions, so the publish script can check the fence.</summary>
+    public string Lease(string task) => $"{Prefix}:{{t:{Escape("task", task)}}}:lease";
+
+    /// <summary>The fencing-token counter: raised on every lease acquisition, never lowered.</summary>
+    public string LeaseToken(string task) => $"{Prefix}:{{t:{Escape("task", task)}}}:lease:token";
 
     /// <summary>Validates an id and escapes the characters that would break the layout.</summary>
     public static string Escape(string field, string id)

@@ -33,6 +33,9 @@ public sealed record VersionManifest
     public VersionGate? Gate { get; init; }
     /// <summary>Set on a rollback: the version whose weights this one republishes under a new, higher number.</summary>
     public long? RollbackOf { get; init; }
+    /// <summary>The publishing trainer's lease fencing token (see <see cref="RedisKeys.LeaseToken"/>); 0 in versions
+    /// written before leases. Serving refuses a version whose token is older than the highest it has seen.</summary>
+    public long FencingToken { get; init; }
 
     /// <summary>snake_case JSON, the same for every manifest the artifacts carry.</summary>
     public static readonly JsonSerializerOptions Json = new()

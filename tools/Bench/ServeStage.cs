@@ -49,7 +49,7 @@ internal static class ServeStage
             using var publisher = new VersionPublisher(redis, keys, new VersionRetention(trainer.KeepVersions, trainer.PatchTtlSeconds), Options.Create(topics),
                 new KafkaClientConfigs(Options.Create(new KafkaOptions { BootstrapServers = cluster.BootstrapServers })), KafkaClientFactory.Instance,
                 "peterrec-bench", NullLogger<VersionPublisher>.Instance);
-            await publisher.PublishAsync("rec", 1, learner.NextVersion(), ct);
+            await publisher.PublishAsync("rec", 1, learner.NextVersion(), fencingToken: 0, ct);
         }
 
         var config = new Dictionary<string, string?>

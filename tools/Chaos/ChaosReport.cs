@@ -35,6 +35,21 @@ public sealed record ChaosReport
     public double BrokerOutageSeconds { get; init; }
     /// <summary>Roles whose /readyz said not ready at the end of the Redis outage.</summary>
     public List<string> NotReadyDuringRedisOutage { get; init; } = [];
+    /// <summary>Instances each of Ingest and Serving at the start, and the scale steps taken during the load.</summary>
+    public int Replicas { get; init; } = 1;
+    public int ScaledUp { get; init; }
+    public int ScaledDownTerm { get; init; }
+    public int ScaledDownKill { get; init; }
+    /// <summary>Per role: partition-to-instance map changes seen (scraped every 250 ms).</summary>
+    public Dictionary<string, int> Rebalances { get; init; } = [];
+    /// <summary>Per role: the longest time (s) one partition of its input topic had no owner.</summary>
+    public Dictionary<string, double> LongestUnownedSeconds { get; init; } = [];
+    /// <summary>The same, by the fault or scale step under way when the stretch began.</summary>
+    public Dictionary<string, double> LongestUnownedByCause { get; init; } = [];
+    public bool RedisCluster { get; init; }
+    public int RedisMasterKills { get; init; }
+    /// <summary>Longest time from a master's SIGKILL until its replica served its slots and every node was ok.</summary>
+    public double RedisFailoverSeconds { get; init; }
     public double DrainSeconds { get; init; }
     public long PatchVersion { get; init; }
     public long RecsWritten { get; init; }
@@ -61,6 +76,10 @@ public sealed record ChaosReport
         $"dead-lettered            expected {DeadLettersExpected}, received {DeadLettersReceived} ({DeadLettersDistinct} distinct, {DeadLettersMissing} missing)",
         $"kills / restarts         {Kills} kill -9 / {RestartsSurvived} restarts survived ({UnplannedExits} unplanned exits; slowest back in {MaxRecoverySeconds:F1} s)",
         $"outages survived         redis {RedisOutageSeconds:F1} s (not ready meanwhile: {string.Join(",", NotReadyDuringRedisOutage)}), broker {BrokerOutageSeconds:F1} s",
+        $"replicas / scaling       {Replicas} each of ingest and serve; {ScaledUp} added, {ScaledDownTerm} removed with SIGTERM, {ScaledDownKill} with kill -9",
+        $"rebalances seen          {string.Join(", ", Rebalances.Select(r => $"{r.Key} {r.Value}"))}; longest partition unowned {string.Join(", ", LongestUnownedSeconds.Select(r => $"{r.Key} {r.Value:F1} s"))}",
+        $"unowned by cause         {string.Join(", ", LongestUnownedByCause.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value:F1} s"))}",
+        $"redis                    {(RedisCluster ? $"cluster (3 masters + 3 replicas); {RedisMasterKills} master killed, failed over in {RedisFailoverSeconds:F1} s" : "one redis-server")}",
         $"drain                    {DrainSeconds:F1} s; patch version {PatchVersion}; recs keys {RecsWritten}",
         .. RssMiB.Select(r => $"rss {r.Key,-20} {r.Value[0]:F0} -> {r.Value[1]:F0} MiB"
             + (RssPerMinuteMiB.TryGetValue(r.Key, out var m) && m.Length > 2 ? $" (per minute: {string.Join(" ", m.Select(v => v.ToString("F0")))})" : "")),

@@ -29,4 +29,20 @@ public sealed record ChaosSettings
     /// <summary>Sample each role's RSS this often (soak); the report gives the first sample after warm-up and the last.</summary>
     public int RssSampleSeconds { get; init; } = 5;
     public string? ReportFile { get; init; }
+    /// <summary>Instances each of Ingest and Serving (one consumer group per role); with 2 or more, each role is also
+    /// scaled up by one, down by one with SIGTERM and down by one with kill -9 during the load. The trainer stays one (its lease).</summary>
+    public int Replicas { get; init; } = 1;
+    /// <summary>Run on a private Redis Cluster (3 masters + 3 replicas, AOF fsync'd always) and SIGKILL one master mid-run.</summary>
+    public bool RedisCluster { get; init; }
+
+    /// <summary>Problems with the combination, as one-line messages (usage errors).</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Replicas < 1) yield return $"--replicas {Replicas}: expected at least 1";
+        // One more instance than partitions would get nothing and never be ready.
+        if (Replicas > 1 && Partitions < Replicas + 1)
+            yield return $"--replicas {Replicas} scales up to {Replicas + 1} instances per role: needs --partitions >= {Replicas + 1}, got {Partitions}";
+        if (RedisCluster && RedisOutageSeconds > 0)
+            yield return "--redis-outage-seconds applies to a single redis-server; with --redis-cluster one master is killed and fails over instead";
+    }
 }

@@ -11,6 +11,9 @@ public sealed record RunSettings
     /// <summary>External Redis HOST:PORT; null = start a private redis-server.</summary>
     public string? Redis { get; init; }
 
+    /// <summary>Start a private Redis Cluster (3 masters + 3 replicas on loopback) instead of one redis-server.</summary>
+    public bool RedisCluster { get; init; }
+
     /// <summary>A pretrained backbone; null = pretrain a small one (reused from the work dir unless <see cref="Fresh"/>).</summary>
     public string? Backbone { get; init; }
 
@@ -80,5 +83,6 @@ public sealed record RunSettings
             yield return "--events: expected --backbone too (a backbone pretrained on the same domain, e.g. peterrec pretrain --events FILE --until TIME)";
         foreach (var (option, file) in new[] { ("--events", EventsFile), ("--labels", LabelsFile) })
             if (file is not null && !File.Exists(file)) yield return $"{option} '{file}' does not exist";
+        if (RedisCluster && Redis is not null) yield return "--redis-cluster starts its own cluster; it cannot be combined with --redis";
     }
 }

@@ -1,5 +1,5 @@
-using PeterRec.DevBroker;
 using System.Diagnostics;
+using PeterRec.DevBroker;
 using PeterRec.Model.Data;
 using PeterRec.Model.Storage;
 
@@ -15,6 +15,7 @@ public sealed class RunStack : IAsyncDisposable
     private readonly Action<string> _log;
     private readonly List<RoleProcess> _children = [];
     private RedisLauncher? _redis;
+    private LocalRedisCluster? _redisCluster;
 
     private RunStack(RunSettings settings, Action<string> log)
     {
@@ -66,7 +67,14 @@ public sealed class RunStack : IAsyncDisposable
         if (Directory.Exists(LogDir)) Directory.Delete(LogDir, recursive: true);
         Directory.CreateDirectory(LogDir);
 
-        if (_s.Redis is null)
+        if (_s.RedisCluster)
+        {
+            RedisLauncher.FindOrInstall(_log);
+            _redisCluster = LocalRedisCluster.Start(Path.Combine(WorkDir, "redis-cluster"));
+            RedisConfiguration = _redisCluster.Configuration;
+            _log($"Redis Cluster (3 masters + 3 replicas) on {RedisConfiguration}");
+        }
+        else if (_s.Redis is null)
         {
             // With a fresh dev broker (offsets from 0) an earlier run's windows and applied offsets would make Ingest
             // skip this run's clicks: start Redis empty then.
@@ -205,5 +213,6 @@ public sealed class RunStack : IAsyncDisposable
         }
         _children.Clear();
         _redis?.Dispose();
+        _redisCluster?.Dispose();
     }
 }

@@ -24,6 +24,8 @@ public sealed class KafkaMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         meter.CreateObservableGauge("peterrec.kafka.consumer.lag", () => ObserveLag(consumers), "{message}",
             "High watermark minus consumer position per assigned partition");
+        meter.CreateObservableGauge("peterrec.kafka.consumer.assigned", () => ObserveAssignment(consumers), "{partition}",
+            "1 per partition assigned to this process now (from the moment of assignment, before any lag is known)");
     }
 
     /// <summary>The shared instruments (<c>peterrec.errors</c>).</summary>
@@ -40,6 +42,16 @@ public sealed class KafkaMetrics
         _consumed.Add(count, new KeyValuePair<string, object?>("consumer", consumer), new KeyValuePair<string, object?>("topic", topic));
 
     public void RecordError(string component, string kind, long count = 1) => Shared.RecordError(component, kind, count);
+
+    private static IEnumerable<Measurement<long>> ObserveAssignment(KafkaConsumerRegistry consumers)
+    {
+        foreach (var consumer in consumers.Consumers)
+        foreach (var tp in consumer.Assignment)
+            yield return new Measurement<long>(1,
+                new KeyValuePair<string, object?>("consumer", consumer.Name),
+                new KeyValuePair<string, object?>("topic", tp.Topic),
+                new KeyValuePair<string, object?>("partition", tp.Partition.Value));
+    }
 
     private static IEnumerable<Measurement<long>> ObserveLag(KafkaConsumerRegistry consumers)
     {

@@ -29,10 +29,12 @@ public static class ChaosCommand
         var drain = new Option<int>("--drain-seconds") { Description = "Most seconds to wait for the audit to come out clean after the load", DefaultValueFactory = _ => d.DrainSeconds }.AtLeast(1);
         var soak = new Option<int>("--soak-seconds") { Description = "Soak: this many seconds of steady load, no faults; reports RSS per role (overrides --seconds, --kills)" }.AtLeast(0);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
-        var report = new Option<string?>("--report") { Description = "Also write the figures as JSON to this file" }.OutputFile();
+        var replicas = new Option<int>("--replicas") { Description = "Instances each of ingest and serve (one group per role); 2+ also scales each up and down during the load", DefaultValueFactory = _ => d.Replicas }.Between(1, 64);
+        var redisCluster = new Option<bool>("--redis-cluster") { Description = "Run on a private Redis Cluster (3 masters + 3 replicas) and kill -9 one master mid-run" };
+                var report = new Option<string?>("--report") { Description = "Also write the figures as JSON to this file" }.OutputFile();
         var cmd = new Command("chaos", "Run the pipeline under load with kill -9, Redis and broker outages and poison records; audit for loss and duplicates")
         {
-            workDir, seconds, rate, users, kills, roles, outage, broker, poison, window, partitions, drain, soak, seed, report,
+            workDir, seconds, rate, users, kills, roles, outage, broker, poison, window, partitions, drain, soak, seed, report, replicas, redisCluster,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -45,8 +47,13 @@ public static class ChaosCommand
                 RedisOutageSeconds = soakSeconds > 0 ? 0 : r.GetValue(outage), BrokerErrors = soakSeconds == 0 && r.GetValue(broker),
                 PoisonEvery = r.GetValue(poison), WindowSize = r.GetValue(window), Partitions = r.GetValue(partitions),
                 DrainSeconds = r.GetValue(drain), Seed = r.GetValue(seed), ReportFile = r.GetValue(report),
-                RssSampleSeconds = soakSeconds > 0 ? 10 : 5,
+                RssSampleSeconds = soakSeconds > 0 ? 10 : 5, Replicas = r.GetValue(replicas), RedisCluster = r.GetValue(redisCluster),
             };
+            if (settings.Validate().FirstOrDefault() is { } problem)
+            {
+                Console.Error.WriteLine(problem);
+                return 2;
+            }
             if (settings.Roles.Count == 0 || settings.Roles.Any(x => x is not ("ingest" or "train" or "serve")))
             {
                 Console.Error.WriteLine($"--roles: expected a comma-separated subset of ingest,train,serve, got '{r.GetValue(roles)}'");

@@ -16,6 +16,7 @@ public static class RunCommand
         var workDir = new Option<string>("--work-dir") { Description = "Logs, data, backbone, checkpoints, Redis files", DefaultValueFactory = _ => d.WorkDir }.OutputDirectory();
         var kafka = new Option<string?>("--kafka") { Description = "External Kafka bootstrap servers (default: start a dev broker)" };
         var redis = new Option<string?>("--redis") { Description = "External Redis HOST:PORT (default: start a private redis-server)" };
+        var redisCluster = new Option<bool>("--redis-cluster") { Description = "Start a private Redis Cluster (3 masters + 3 replicas on loopback) instead of one redis-server" };
         var backbone = new Option<string?>("--backbone") { Description = "Pretrained backbone directory (default: pretrain a small one on synthetic data)" }.ExistingDirectory();
         var data = new Option<string?>("--data") { Description = "Fine-tune CSV to replay (default: the synthetic benchmark's rec.csv)" }.ExistingFile();
         var task = new Option<string>("--task") { Description = "Task of the replayed labels", DefaultValueFactory = _ => d.Task };
@@ -38,14 +39,14 @@ public static class RunCommand
         var summary = new Option<string?>("--summary") { Description = "Also write the summary as JSON to this file" }.OutputFile();
         var cmd = new Command("run", "Run the whole pipeline locally: Redis, broker, backbone, ingest, train, serve, a replayed stream, a summary")
         {
-            workDir, kafka, redis, backbone, data, eventLog, labels, task, prefix, rate, events, users, pretrainUsers, streamUsers, epochs, channels,
+            workDir, kafka, redis, redisCluster, backbone, data, eventLog, labels, task, prefix, rate, events, users, pretrainUsers, streamUsers, epochs, channels,
             publish, window, partitions, threads, drain, fresh, summary,
         };
         cmd.SetAction(async (r, ct) =>
         {
             var settings = new RunSettings
             {
-                WorkDir = r.GetValue(workDir)!, Kafka = r.GetValue(kafka), Redis = r.GetValue(redis), Backbone = r.GetValue(backbone),
+                WorkDir = r.GetValue(workDir)!, Kafka = r.GetValue(kafka), Redis = r.GetValue(redis), RedisCluster = r.GetValue(redisCluster), Backbone = r.GetValue(backbone),
                 Data = r.GetValue(data), EventsFile = r.GetValue(eventLog), LabelsFile = r.GetValue(labels), Task = r.GetValue(task)!, KeyPrefix = r.GetValue(prefix)!, Rate = r.GetValue(rate),
                 Events = r.GetValue(events), Users = r.GetValue(users), PretrainUsers = r.GetValue(pretrainUsers),
                 StreamUsers = r.GetValue(streamUsers), PretrainEpochs = r.GetValue(epochs), Channels = r.GetValue(channels),

@@ -12,12 +12,14 @@ public enum VersionRefresh { Unchanged, Installed, NonePublished, Rejected }
 /// The published version in service for every served task. A newer version is read from Redis, fully decoded and
 /// validated off to the side, then swapped in with one reference write; batches that already took the old one finish
 /// with it. A version that fails validation is refused with a logged reason and the last good one stays in service;
-/// it is not retried (a fixed one gets a new version).
+/// it is not retried (a fixed one gets a new version). A version whose fencing token is older than the highest this
+/// server has installed for the task comes from a trainer that lost the task's lease; it is refused the same way.
 /// </summary>
 public sealed class VersionRegistry(ServingBackbone backbone, IConnectionMultiplexer redis, RedisKeys keys, ILogger<VersionRegistry> logger)
 {
     private readonly ConcurrentDictionary<string, ServedVersion> _current = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _fence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
     /// <summary>Raised after a swap (task, version) and after a refusal (task, version, reason).</summary>
@@ -30,8 +32,12 @@ public sealed class VersionRegistry(ServingBackbone backbone, IConnectionMultipl
     public bool Install(string task, ReadOnlySpan<byte> bytes, string what)
     {
         var version = ServedVersion.Parse(bytes, what, task, backbone);
+        var fence = _fence.GetValueOrDefault(task);
+        if (version.Manifest.FencingToken < fence)
+            throw new InvalidDataException($"{what}: fencing token {version.Manifest.FencingToken} is older than {fence}, the newest this server installed for the task (a trainer that lost its lease)");
         var current = Current(task);
         if (current is not null && current.Version >= version.Version) return false;
+        _fence[task] = version.Manifest.FencingToken;
         _current[task] = version;
         logger.LogInformation("Task {Task}: serving version {Version} (step {Step}, {Labels} targets)", task, version.Version, version.Manifest.Step, version.Labels.Count);
         Installed?.Invoke(task, version.Version);

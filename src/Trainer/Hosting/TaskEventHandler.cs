@@ -6,6 +6,7 @@ using PeterRec.Contracts;
 using PeterRec.Kafka;
 using PeterRec.Model.Storage;
 using PeterRec.Redis;
+using PeterRec.Trainer.Leasing;
 using PeterRec.Trainer.Online;
 using PeterRec.Trainer.Publishing;
 
@@ -30,6 +31,7 @@ public sealed class TaskEventHandler(
     IOptions<TrainerOptions> options,
     WindowStore windows,
     VersionPublisher publisher,
+    TaskLease lease,
     DeadLetterSink deadLetters,
     TrainerMetrics metrics,
     ILogger<TaskEventHandler> logger) : IDisposable
@@ -62,7 +64,10 @@ public sealed class TaskEventHandler(
             logger.LogInformation("Trainer {Task}: no checkpoint at {Path}; starting from fresh task weights over {Backbone}", _o.Task, CheckpointPath, _o.BackboneDir);
         }
         var policy = new PublishPolicy(learner, new PublishRules(_o.PublishEverySteps, _o.PublishEverySeconds));
-        policy.Resume(await publisher.LatestAsync(_o.Task).ConfigureAwait(false));
+        var latest = await publisher.LatestAsync(_o.Task).ConfigureAwait(false);
+        // Taking over from a trainer whose checkpoint this one does not have: number on from what serving has.
+        learner.ContinueAfter(latest);
+        policy.Resume(latest);
         _learner = learner;
         _policy = policy;
         metrics.Track(learner);
@@ -182,9 +187,11 @@ public sealed class TaskEventHandler(
     {
         var learner = _learner!;
         if (!_policy!.HasPending) return;
+        // The script refuses an older token anyway; this spares the export when the lease is known to be gone.
+        if (!lease.IsHeld) throw new FencedOffException($"task {_o.Task}: the lease is {lease.State}; not publishing version {learner.Version}");
         // A retry must write the very bytes of the first attempt: the publish script accepts an equal value as done.
-        if (_pendingValue?.Version != learner.Version) _pendingValue = (learner.Version, learner.ExportVersion());
-        if (!await publisher.PublishAsync(_o.Task, learner.Version, _pendingValue.Value.Value, ct).ConfigureAwait(false))
+        if (_pendingValue?.Version != learner.Version) _pendingValue = (learner.Version, learner.ExportVersion(lease.Token));
+        if (!await publisher.PublishAsync(_o.Task, learner.Version, _pendingValue.Value.Value, lease.Token, ct).ConfigureAwait(false))
         {
             // The number was taken (a rollback published it first): drop the pending version and follow what is there.
             logger.LogWarning("Trainer {Task}: version {Version} was taken in Redis before it was published; following the latest version", _o.Task, learner.Version);

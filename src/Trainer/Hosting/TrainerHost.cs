@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PeterRec.Hosting;
 using PeterRec.Kafka;
 using PeterRec.Redis;
+using PeterRec.Trainer.Leasing;
 using PeterRec.Trainer.Publishing;
 
 namespace PeterRec.Trainer.Hosting;
@@ -33,11 +34,18 @@ public static class TrainerHost
             var o = sp.GetRequiredService<IOptions<TrainerOptions>>().Value;
             return ActivatorUtilities.CreateInstance<VersionPublisher>(sp, new VersionRetention(o.KeepVersions, o.PatchTtlSeconds), $"peterrec-trainer-{o.Task}");
         });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<TrainerOptions>>().Value;
+            return ActivatorUtilities.CreateInstance<TaskLease>(sp, o.Task,
+                new LeaseTiming(TimeSpan.FromMilliseconds(o.LeaseMs), TimeSpan.FromMilliseconds(o.LeaseRenewMs)));
+        });
         services.AddSingleton<DeadLetterSink>();
         services.AddSingleton<TaskEventHandler>();
         services.AddSingleton<TrainerWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainerWorker>());
-        services.AddHealthChecks().AddCheck<TrainerModelHealthCheck>("model", tags: [HealthTags.Ready]);
+        services.AddHealthChecks().AddCheck<TrainerModelHealthCheck>("model", tags: [HealthTags.Ready])
+            .AddCheck<TrainerLeaseHealthCheck>("lease", tags: [HealthTags.Ready]);
         return services;
     }
 }

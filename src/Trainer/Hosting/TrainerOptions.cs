@@ -20,7 +20,7 @@ public sealed class TrainerOptions : IValidatableObject
     /// <summary>(path) Where <c>&lt;task&gt;.ckpt</c> lives; a restart resumes from it.</summary>
     [Required] public string CheckpointDir { get; set; } = ".peterrec/checkpoints";
 
-    /// <summary>(string) Consumer group; empty = <c>peterrec-trainer-&lt;task&gt;</c>. Run one trainer per task.</summary>
+    /// <summary>(string) Consumer group; empty = <c>peterrec-trainer-&lt;task&gt;</c>. One trainer per task trains (the lease below).</summary>
     public string? GroupId { get; set; }
 
     /// <summary>(int) Rows of the target table (the open label space's capacity).</summary>
@@ -82,6 +82,13 @@ public sealed class TrainerOptions : IValidatableObject
     /// <summary>(metric units) Withhold a candidate whose held-back HR@5 (rec) / accuracy (cls) is below the published one's by more than this.</summary>
     [Range(0, 1)] public double PublishMargin { get; set; } = 0.05;
 
+    /// <summary>(ms) The task's lease: a trainer that stops renewing loses it this long after its last renewal, and a
+    /// waiting trainer takes over. Longer = slower takeover after a crash; shorter = a pause (GC, Redis failover) costs the lease.</summary>
+    [Range(1000, 3_600_000)] public int LeaseMs { get; set; } = 15_000;
+
+    /// <summary>(ms) How often the holder renews the lease and a waiting trainer tries to take it; at most half of LeaseMs.</summary>
+    [Range(100, 1_800_000)] public int LeaseRenewMs { get; set; } = 5_000;
+
     public string EffectiveKind => string.IsNullOrEmpty(Kind) ? (Task == "cls" ? "cls" : "rec") : Kind;
 
     public string EffectiveGroupId => string.IsNullOrEmpty(GroupId) ? $"peterrec-trainer-{Task}" : GroupId;
@@ -104,6 +111,8 @@ public sealed class TrainerOptions : IValidatableObject
             yield return new ValidationResult("Trainer:Classes lists a class twice", [nameof(Classes)]);
         if (!string.IsNullOrEmpty(BackboneDir) && !File.Exists(Path.Combine(BackboneDir, "config.json")))
             yield return new ValidationResult($"Trainer:BackboneDir '{BackboneDir}' has no config.json (expected a pretrained backbone)", [nameof(BackboneDir)]);
+        if (LeaseRenewMs * 2L > LeaseMs)
+            yield return new ValidationResult($"Trainer:LeaseRenewMs {LeaseRenewMs} must be at most half of Trainer:LeaseMs {LeaseMs} (one missed renewal must not cost the lease)", [nameof(LeaseRenewMs)]);
         if (Device is not ("auto" or "cpu" or "cuda"))
             yield return new ValidationResult($"Trainer:Device '{Device}': expected auto, cpu or cuda", [nameof(Device)]);
     }

@@ -222,9 +222,14 @@ public sealed partial class OnlineLearner : IDisposable
     /// <summary>Starts a new version and returns its Redis value (manifest + trainable tensors).</summary>
     public byte[] NextVersion() { Version++; return ExportVersion(); }
 
+    /// <summary>Continues numbering after <paramref name="published"/> when another trainer of the task got further
+    /// (a takeover from an older checkpoint), so a new version is never below what serving has.</summary>
+    public void ContinueAfter(long published) => Version = Math.Max(Version, published);
+
     /// <summary>The current state as the published value of <see cref="Version"/> (see <see cref="PublishedVersion"/>).</summary>
+    /// <param name="fencingToken">The publishing trainer's lease token, carried in the manifest.</param>
     /// <exception cref="InvalidOperationException">A trainable tensor is not finite: such weights are never published.</exception>
-    public byte[] ExportVersion()
+    public byte[] ExportVersion(long fencingToken = 0)
     {
         if (!TaskStateIsFinite())
             throw new InvalidOperationException($"task {Settings.Task}: the task state has non-finite values; refusing to export it");
@@ -233,7 +238,7 @@ public sealed partial class OnlineLearner : IDisposable
             Task = Settings.Task, Kind = Settings.Kind, Version = Version, Step = Step, Mode = _model.Mode.Name(),
             PatchHidden = _model.PatchHidden, Channels = _model.Config.Channels, Capacity = Settings.MaxTargets,
             Labels = [.. Targets.Labels], BackboneFingerprint = BackboneFingerprint,
-            CreatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            CreatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), FencingToken = fencingToken,
             Prequential = Quality(), RollbackOf = null,
             Gate = LastGate is { } g ? new VersionGate(g.Reason, Finite(g.Candidate), Finite(g.Baseline), g.Events) : null,
         };

@@ -22,9 +22,12 @@ public sealed record RollbackResult(long To, long Version, long PreviousLatest);
 /// </summary>
 public sealed class VersionHistory(IConnectionMultiplexer redis, RedisKeys keys)
 {
+    // The copy carries the task's current fencing token, so Serving (which refuses tokens older than one it installed)
+    // takes it and the lease holder adopts it; a new lease in between means a retry with the new token.
     private const string RollbackScript = """
         local current = tonumber(redis.call('GET', KEYS[1]) or '0')
         if current ~= tonumber(ARGV[1]) then return -1 end
+        if tonumber(redis.call('GET', KEYS[3]) or '0') ~= tonumber(ARGV[3]) then return -1 end
         if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
         redis.call('SET', KEYS[2], ARGV[2])
         redis.call('SET', KEYS[1], tostring(current + 1))
@@ -79,12 +82,15 @@ public sealed class VersionHistory(IConnectionMultiplexer redis, RedisKeys keys)
             ct.ThrowIfCancellationRequested();
             var latest = await LatestAsync(task).ConfigureAwait(false);
             var next = latest + 1;
+            var token = await db.StringGetAsync(keys.LeaseToken(task)).ConfigureAwait(false);
+            var fencingToken = token.IsNull ? 0 : long.Parse((string)token!, CultureInfo.InvariantCulture);
             var copy = manifest with
             {
-                Version = next, RollbackOf = to, CreatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                Version = next, RollbackOf = to, CreatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), FencingToken = fencingToken,
             };
-            var outcome = (long)await db.ScriptEvaluateAsync(RollbackScript, [keys.LatestVersion(task), keys.Version(task, next)],
-                [latest, PublishedVersion.Write(copy, tensors)]).ConfigureAwait(false);
+            var outcome = (long)await db.ScriptEvaluateAsync(RollbackScript,
+                [keys.LatestVersion(task), keys.Version(task, next), keys.LeaseToken(task)],
+                [latest, PublishedVersion.Write(copy, tensors), fencingToken]).ConfigureAwait(false);
             if (outcome > 0) return new RollbackResult(to, outcome, latest);
             if (outcome == -2)
                 throw new InvalidOperationException($"{keys.Version(task, next)} already exists above the latest pointer {latest}; refusing to overwrite it");

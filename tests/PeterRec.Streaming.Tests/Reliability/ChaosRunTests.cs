@@ -72,4 +72,42 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             try { Directory.Delete(report.KeptWorkDir ?? work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>
+    /// The short CI variant of <c>chaos --replicas 3 --redis-cluster</c>: two instances each of Ingest and Serving on a
+    /// Redis Cluster; each role scaled up, down with SIGTERM and down with kill -9 while clicks flow, random kill -9s,
+    /// a random kill -9 and one Redis master killed (its replica takes over). Slow (about 90 s under load: seven role starts, a cluster) because
+    /// the scale steps and a failover are what it pins; the long runs are in docs/reliability.md.
+    /// </summary>
+    [Fact]
+    public async Task Scaling_ingest_and_serving_up_and_down_on_a_redis_cluster_with_a_master_killed_loses_and_duplicates_nothing()
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"peterrec-chaos-{Guid.NewGuid():N}");
+        var settings = new ChaosSettings
+        {
+            WorkDir = work, Seconds = 20, Rate = 150, Users = 100, Items = 50, WindowSize = 10, Partitions = 3, Kills = 1,
+            Roles = ["ingest", "serve"], PoisonEvery = 25, DrainSeconds = 60, Seed = 5, Replicas = 2, RedisCluster = true,
+        };
+        try
+        {
+            var report = await new ChaosRunner(settings, output.WriteLine).RunAsync(CancellationToken.None);
+            output.WriteLine(report.ToTable());
+            Assert.Equal((2, 2, 2), (report.ScaledUp, report.ScaledDownTerm, report.ScaledDownKill));
+            Assert.Equal(1, report.RedisMasterKills);
+            Assert.Equal(1, report.Kills);
+            Assert.True(report.Rebalances["ingest"] >= 3 && report.Rebalances["serve"] >= 3,
+                $"rebalances seen: {string.Join(", ", report.Rebalances)}");
+            Assert.InRange(report.ClicksOnTopic, report.ClicksSent, report.ClicksSent + 10);
+            Assert.Equal(0, report.Lost);
+            Assert.Equal(0, report.Duplicated);
+            Assert.Equal(0, report.UsersWrong);
+            Assert.True(report.DeadLettersExpected > 0);
+            Assert.Equal(0, report.DeadLettersMissing);
+            Assert.True(report.Passed);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
 }

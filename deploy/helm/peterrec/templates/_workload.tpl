@@ -32,8 +32,15 @@ spec:
   replicas: 1
   strategy:
     type: Recreate
-  {{- else if not $role.autoscaling.enabled }}
+  {{- else }}
+  {{- if not $role.autoscaling.enabled }}
   replicas: {{ $role.replicas }}
+  {{- end }}
+  # One pod at a time, the new one ready (partitions assigned) before an old one leaves: one rebalance per step and
+  # no partition waiting for a pod that is still loading (docs/runbook.md, "Scaling").
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
   {{- end }}
   selector:
     matchLabels:
@@ -240,6 +247,16 @@ spec:
         target:
           type: Utilization
           averageUtilization: {{ $role.autoscaling.targetCPUUtilizationPercentage }}
+  # Each step moves partitions (a rebalance); one pod per step keeps every partition's pause to one handover.
+  behavior:
+    scaleUp:
+      stabilizationWindowSeconds: 0
+      policies:
+        - {type: Pods, value: 1, periodSeconds: {{ $role.autoscaling.stepPeriodSeconds }}}
+    scaleDown:
+      stabilizationWindowSeconds: {{ $role.autoscaling.scaleDownStabilizationSeconds }}
+      policies:
+        - {type: Pods, value: 1, periodSeconds: {{ $role.autoscaling.stepPeriodSeconds }}}
 {{- end }}
 {{- if $role.pdb.enabled }}
 ---

@@ -36,9 +36,13 @@ public sealed class PartitionOwnership(ChaosRoles roles, IReadOnlyDictionary<str
         foreach (var role in watched.Keys) { _rebalances[role] = 0; _longest[role] = 0; }
         while (!ct.IsCancellationRequested)
         {
-            foreach (var (role, (consumer, topic)) in watched) await LookAsync(role, consumer, topic, ct).ConfigureAwait(false);
-            try { await Task.Delay(interval, ct).ConfigureAwait(false); }
-            catch (OperationCanceledException) { break; }
+            // Stopping (ct) may land in the middle of a scrape: that ends the watch, it is not a failure.
+            try
+            {
+                foreach (var (role, (consumer, topic)) in watched) await LookAsync(role, consumer, topic, ct).ConfigureAwait(false);
+                await Task.Delay(interval, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
         }
         lock (_rebalances)
             foreach (var ((role, _), open) in _unowned) Close(role, open);

@@ -55,6 +55,8 @@ public sealed class HostileArgumentTests : IDisposable
         ["bench-pipeline"] = [],
         ["run"] = [],
         ["chaos"] = [],
+        ["patch list"] = ["--task", "rec"],
+        ["patch rollback"] = ["--task", "rec", "--to", "1"],
     };
 
     /// <summary>Hostile values by option name, tried on every command that has the option ("command --option": that command only).</summary>
@@ -133,7 +135,14 @@ public sealed class HostileArgumentTests : IDisposable
         ["--drain-seconds"] = [["0"]],
         ["--drain-timeout"] = [["0"]],
         ["--soak-seconds"] = [["-1"]],
+        ["--replicas"] = [["0"]],
     };
+
+    /// <summary>Every command that runs: top-level commands, and the subcommands of a group (<c>patch list</c>).</summary>
+    private static IEnumerable<(string Name, Command Command)> Leaves() =>
+        CliApp.Build().Subcommands.SelectMany(c => c.Subcommands.Count == 0
+            ? [(c.Name, c)]
+            : c.Subcommands.Select(s => ($"{c.Name} {s.Name}", s)));
 
     /// <summary>Whole command lines whose problem is found while loading files (not by the parser): still exit 2, one line.</summary>
     private IEnumerable<(string[] Args, string Expect)> HostileFiles()
@@ -170,21 +179,22 @@ public sealed class HostileArgumentTests : IDisposable
     {
         var valid = Valid();
         var hostile = HostileValues();
-        foreach (var command in CliApp.Build().Subcommands)
+        foreach (var (name, command) in Leaves())
         {
-            var baseArgs = valid[command.Name];
+            var path = name.Split(' ');
+            var baseArgs = valid[name];
             // Before the options (one that takes several values would swallow it), after the arguments (it would be read as one).
-            yield return (command.Arguments.Count > 0 ? [command.Name, .. baseArgs, "--no-such-option"] : [command.Name, "--no-such-option", .. baseArgs], "--no-such-option");
+            yield return (command.Arguments.Count > 0 ? [.. path, .. baseArgs, "--no-such-option"] : [.. path, "--no-such-option", .. baseArgs], "--no-such-option");
             foreach (var option in command.Options.Where(o => !o.Name.StartsWith("--help", StringComparison.Ordinal) && o.Name != "-h"))
             {
                 var values = new List<string[]>();
                 var type = option.ValueType;
                 if (type == typeof(int) || type == typeof(int?) || type == typeof(long) || type == typeof(long?)) values.AddRange([["x"], ["99999999999999999999"]]);
                 if (type == typeof(double) || type == typeof(double?)) values.AddRange([["NaN"], ["Infinity"], ["x"]]);
-                if (hostile.TryGetValue($"{command.Name} {option.Name}", out var own) || hostile.TryGetValue(option.Name, out own)) values.AddRange(own);
+                if (hostile.TryGetValue($"{name} {option.Name}", out var own) || hostile.TryGetValue(option.Name, out own)) values.AddRange(own);
                 var without = WithoutOption(baseArgs, option.Name);
-                foreach (var v in values) yield return ([command.Name, .. without, option.Name, .. v], option.Name);
-                if (type != typeof(bool)) yield return ([command.Name, .. without, option.Name], option.Name); // the value is missing
+                foreach (var v in values) yield return ([.. path, .. without, option.Name, .. v], option.Name);
+                if (type != typeof(bool)) yield return ([.. path, .. without, option.Name], option.Name); // the value is missing
             }
         }
         foreach (var c in HostileFiles()) yield return c;
@@ -223,12 +233,12 @@ public sealed class HostileArgumentTests : IDisposable
     [Fact]
     public void Every_command_and_every_hostile_option_in_the_table_exists()
     {
-        var commands = CliApp.Build().Subcommands.ToList();
+        var commands = Leaves().ToList();
         var valid = Valid();
         var missing = commands.Select(c => c.Name).Where(n => !valid.ContainsKey(n)).ToList();
         Assert.True(missing.Count == 0, $"add valid arguments for {string.Join(", ", missing)} to HostileArgumentTests.Valid()");
-        var options = commands.SelectMany(c => c.Options).Select(o => o.Name).ToHashSet();
-        var named = commands.SelectMany(c => c.Options.Select(o => $"{c.Name} {o.Name}")).ToHashSet();
+        var options = commands.SelectMany(c => c.Command.Options).Select(o => o.Name).ToHashSet();
+        var named = commands.SelectMany(c => c.Command.Options.Select(o => $"{c.Name} {o.Name}")).ToHashSet();
         var stale = HostileValues().Keys.Where(n => !options.Contains(n) && !named.Contains(n)).ToList();
         Assert.True(stale.Count == 0, $"no command has {string.Join(", ", stale)}");
     }
@@ -239,7 +249,7 @@ public sealed class HostileArgumentTests : IDisposable
         // The hostile cases mean something only if the base lines are accepted: --help with them exits 0.
         foreach (var (name, args) in Valid())
         {
-            var (code, _, stderr) = await ConsoleCapture.RunAsync([name, .. args, "--help"], TimeSpan.FromSeconds(30));
+            var (code, _, stderr) = await ConsoleCapture.RunAsync([.. name.Split(' '), .. args, "--help"], TimeSpan.FromSeconds(30));
             Assert.True(code == 0, $"peterrec {name} {string.Join(' ', args)} --help: exit {code}: {stderr}");
         }
     }

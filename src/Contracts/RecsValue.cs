@@ -8,10 +8,21 @@ public sealed record RecItem(string Id, float Score);
 /// <summary>
 /// Value of <c>&lt;prefix&gt;:{u:&lt;user&gt;}:recs:&lt;task&gt;</c>:
 /// <c>{"user","task","version","step","click_ts","ts","items":[{"id","score"}...]}</c>, best first; ts = when written,
-/// click_ts = the newest click covered (both unix ms); version = the published version that scored it.
+/// click_ts = the newest click covered (both unix ms); version = the published version that scored it;
+/// cause = why it was written: <see cref="Causes.Click"/> (a changed user), <see cref="Causes.FirstVersion"/> (announced
+/// before the task had a version) or <see cref="Causes.Rescore"/> (a new version, no new click). Only click writes
+/// measure click-to-recommendations freshness; the other two are late by design.
 /// </summary>
-public sealed record RecsValue(string User, string Task, long Version, long Step, long ClickTs, long Ts, IReadOnlyList<RecItem> Items)
+public sealed record RecsValue(string User, string Task, long Version, long Step, long ClickTs, long Ts, IReadOnlyList<RecItem> Items,
+    string Cause = RecsValue.Causes.Click)
 {
+    public static class Causes
+    {
+        public const string Click = "click";
+        public const string FirstVersion = "first_version";
+        public const string Rescore = "rescore";
+    }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, RecsJson.Options);
 
     public static RecsValue Parse(ReadOnlySpan<byte> json) =>

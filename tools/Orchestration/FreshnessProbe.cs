@@ -8,6 +8,9 @@ namespace PeterRec.Orchestration;
 /// Exact freshness of every observed recommendation write: Redis keyspace notifications announce each SET of a
 /// <c>recs:&lt;task&gt;</c> key, the value is read back, and freshness = its <c>ts</c> (when Serving wrote it) minus its
 /// <c>click_ts</c> (the newest click it covers). A value overwritten before it is read is counted once, as its successor.
+/// Only writes that answer a click count (<c>cause</c> "click"): Serving's background writes (users scored when a
+/// task's first version arrives, users re-scored for a new version) cover old clicks by design and would measure the
+/// wait for a version, not the pipeline.
 /// Needs <c>notify-keyspace-events</c> with K and $ (set on the run's own Redis; tried with CONFIG SET elsewhere).
 /// </summary>
 public sealed class FreshnessProbe : IAsyncDisposable
@@ -71,7 +74,7 @@ public sealed class FreshnessProbe : IAsyncDisposable
                 if (recs.Ts <= previous) return;
                 if (_lastSeen.TryUpdate(key, recs.Ts, previous)) break;
             }
-            _samples.Enqueue((recs.Ts, Math.Max(0, recs.Ts - recs.ClickTs)));
+            if (recs.Cause == RecsValue.Causes.Click) _samples.Enqueue((recs.Ts, Math.Max(0, recs.Ts - recs.ClickTs)));
             lock (_users) _users.Add(recs.User);
         }
         catch (Exception e) when (e is RedisException or System.Text.Json.JsonException or InvalidDataException)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PeterRec.Contracts;
 using PeterRec.Redis;
 using PeterRec.Serving.Scoring;
 using StackExchange.Redis;
@@ -92,7 +93,7 @@ public sealed class BackgroundScorer
     {
         var pending = await _backlog.PendingAsync(task, Chunk).ConfigureAwait(false);
         if (pending.Count == 0) return false;
-        var scored = await ScoreAsync(task, [.. pending.Select(p => p.User)], ct).ConfigureAwait(false);
+        var scored = await ScoreAsync(task, [.. pending.Select(p => p.User)], RecsValue.Causes.FirstVersion, ct).ConfigureAwait(false);
         await _backlog.RemovePendingAsync(task, pending).ConfigureAwait(false);
         _metrics.Users(task, "pending_written", scored);
         return true;
@@ -102,7 +103,7 @@ public sealed class BackgroundScorer
     {
         if (!_rescores.TryGetValue(task, out var queue)) return false;
         var users = queue.Take(Chunk).ToList();
-        var scored = await ScoreAsync(task, users, ct).ConfigureAwait(false);
+        var scored = await ScoreAsync(task, users, RecsValue.Causes.Rescore, ct).ConfigureAwait(false);
         for (var i = 0; i < users.Count; i++) queue.Dequeue();
         if (queue.Count == 0) _rescores.Remove(task);
         _metrics.Users(task, "rescored", scored);
@@ -110,7 +111,7 @@ public sealed class BackgroundScorer
     }
 
     /// <summary>Scores the users with non-empty windows under the task's current version, paced; returns how many.</summary>
-    private async Task<int> ScoreAsync(string task, IReadOnlyList<string> candidates, CancellationToken ct)
+    private async Task<int> ScoreAsync(string task, IReadOnlyList<string> candidates, string cause, CancellationToken ct)
     {
         var started = Stopwatch.StartNew();
         for (var waited = Stopwatch.StartNew(); _live.IsBusy && waited.Elapsed < LiveWaitMax;)
@@ -130,7 +131,7 @@ public sealed class BackgroundScorer
         if (users.Count > 0)
         {
             var writes = new List<(RedisKey Key, byte[] Value)>(users.Count * 2);
-            _recs.Score(task, version, users, sources, i => clickTs[i], writes);
+            _recs.Score(task, version, users, sources, i => clickTs[i], writes, cause);
             await _recs.WriteAsync(writes, new Dictionary<string, IReadOnlyList<string>> { [task] = users }, ct).ConfigureAwait(false);
         }
         // Pace by users looked at, so a burst of empty windows cannot turn into a burst of Redis reads either.

@@ -29,7 +29,7 @@ public sealed class RecsWriter(
     /// <summary>Scores <paramref name="users"/> (encoded <paramref name="sources"/>) and adds their writes to <paramref name="writes"/>.</summary>
     /// <param name="clickTs">Per user, the newest click the window covers (the value's <c>click_ts</c>).</param>
     public void Score(string task, ServedVersion version, IReadOnlyList<string> users, IReadOnlyList<int[]> sources,
-        Func<int, long> clickTs, List<(RedisKey Key, byte[] Value)> writes)
+        Func<int, long> clickTs, List<(RedisKey Key, byte[] Value)> writes, string cause = RecsValue.Causes.Click)
     {
         var clock = Stopwatch.StartNew();
         var scored = backbone.Score(version, sources, _o.TopN);
@@ -38,7 +38,7 @@ public sealed class RecsWriter(
         for (int i = 0; i < users.Count; i++)
         {
             var recs = new RecsValue(users[i], task, version.Version, version.Manifest.Step, clickTs(i), now,
-                [.. scored[i].Top.Select(t => new RecItem(t.Label, t.Score))]);
+                [.. scored[i].Top.Select(t => new RecItem(t.Label, t.Score))], cause);
             writes.Add((keys.Recs(users[i], task), recs.ToJson()));
             if (_o.WriteReps) writes.Add((keys.Rep(users[i], task), new RepValue(users[i], task, version.Version, now, scored[i].Rep).ToJson()));
         }

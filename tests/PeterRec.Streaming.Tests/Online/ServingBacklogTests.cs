@@ -78,7 +78,8 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         try
         {
             await PublishAsync(1, learner.NextVersion());
-            await AllRecsAsync(r => r.Version == 1 && r.ClickTs == T0 + 100 && r.Items.Count == 5, "of version 1 covering the announced click");
+            await AllRecsAsync(r => r.Version == 1 && r.ClickTs == T0 + 100 && r.Items.Count == 5 && r.Cause == RecsValue.Causes.FirstVersion,
+                "of version 1 covering the announced click, written because the first version arrived");
             await Eventually.Async(async () => await Db.SortedSetLengthAsync(Keys.PendingUsers("rec")) == 0, TimeSpan.FromSeconds(10),
                 () => "the pending set was not emptied");
         }
@@ -100,7 +101,7 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         {
             await Eventually.Async(() => Task.FromResult(serving.Versions().Current("rec") is not null));
             await AnnounceAsync(T0 + 100);
-            await AllRecsAsync(r => r.Version == 1, "of version 1");
+            await AllRecsAsync(r => r.Version == 1 && r.Cause == RecsValue.Causes.Click, "of version 1, written for the click");
             // One user was last scored before the horizon: it must keep version 1 (nothing re-scores it).
             var idle = Users[^1];
             await Db.SortedSetAddAsync(Keys.ActiveUsers("rec"), idle, DateTimeOffset.UtcNow.AddSeconds(-601).ToUnixTimeMilliseconds());
@@ -116,6 +117,7 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
             }, TimeSpan.FromSeconds(30), () => "active users were not re-scored with version 2");
             var again = await RecsAsync(active[0]);
             Assert.Equal(T0 + 100, again!.ClickTs); // the window's newest click, not the time of the re-score
+            Assert.Equal(RecsValue.Causes.Rescore, again.Cause); // so freshness probes do not count it as a click answered
             Assert.Equal(1, (await RecsAsync(idle))!.Version);
         }
         finally

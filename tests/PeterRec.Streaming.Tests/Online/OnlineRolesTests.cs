@@ -18,19 +18,8 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
     private RedisKeys Keys => new(_prefix);
     private IDatabase Db => redis.Connection.GetDatabase();
 
-    /// <summary>Users u0..u{n-1} get random windows; each event's label is the task function of the window's last item.</summary>
-    private async Task<List<TaskEvent>> SyntheticEventsAsync(int users, int events, int targets, int seed)
-    {
-        var rng = new Random(seed);
-        var labels = new Dictionary<string, string>();
-        for (int u = 0; u < users; u++)
-        {
-            var items = Enumerable.Range(0, rng.Next(3, 9)).Select(_ => TinyBackbone.Item(rng.Next(TinyBackbone.SourceItems))).ToList();
-            await WriteWindowAsync(Db, Keys, $"u{u}", items, T0);
-            labels[$"u{u}"] = SyntheticTaskStream.Label(items[^1], targets);
-        }
-        return [.. Enumerable.Range(0, events).Select(i => rng.Next(users)).Select(u => new TaskEvent($"u{u}", "rec", labels[$"u{u}"], T0 + 1000))];
-    }
+    private Task<List<TaskEvent>> SyntheticEventsAsync(int users, int events, int targets, int seed) =>
+        OnlineRuns.SyntheticEventsAsync(Db, Keys, users, events, targets, seed);
 
     private Task ProduceEventsAsync(IEnumerable<TaskEvent> events) =>
         ProduceAsync(_kafka, _kafka.Topics.TaskEvents, events.Select(e => (e.User, e.ToJson())));

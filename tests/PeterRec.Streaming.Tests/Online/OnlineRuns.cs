@@ -76,6 +76,20 @@ public static class OnlineRuns
             db.ListRightPushAsync(key, [.. items.Select((item, i) => (RedisValue)new WindowEntry(item, firstTs + i).Encode())]));
     }
 
+    /// <summary>Users u0..u{n-1} get random windows; each event's label is the task function of the window's last item.</summary>
+    public static async Task<List<TaskEvent>> SyntheticEventsAsync(IDatabase db, RedisKeys keys, int users, int events, int targets, int seed)
+    {
+        var rng = new Random(seed);
+        var labels = new Dictionary<string, string>();
+        for (int u = 0; u < users; u++)
+        {
+            var items = Enumerable.Range(0, rng.Next(3, 9)).Select(_ => TinyBackbone.Item(rng.Next(TinyBackbone.SourceItems))).ToList();
+            await WriteWindowAsync(db, keys, $"u{u}", items, T0);
+            labels[$"u{u}"] = SyntheticTaskStream.Label(items[^1], targets);
+        }
+        return [.. Enumerable.Range(0, events).Select(i => rng.Next(users)).Select(u => new TaskEvent($"u{u}", "rec", labels[$"u{u}"], T0 + 1000))];
+    }
+
     public static Task ProduceAsync(TestKafka kafka, string topic, IEnumerable<(string Key, byte[] Value)> records) =>
         Task.WhenAll(records.Select(r => kafka.Producer.ProduceAsync(topic, new Message<string, byte[]> { Key = r.Key, Value = r.Value })));
 

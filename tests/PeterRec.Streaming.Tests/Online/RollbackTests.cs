@@ -21,15 +21,7 @@ public sealed class RollbackTests(RedisFixture redis) : IDisposable
 
     private async Task ProduceAsync(int users, int events, int seed)
     {
-        var rng = new Random(seed);
-        var labels = new Dictionary<string, string>();
-        for (int u = 0; u < users; u++)
-        {
-            var items = Enumerable.Range(0, rng.Next(3, 9)).Select(_ => TinyBackbone.Item(rng.Next(TinyBackbone.SourceItems))).ToList();
-            await WriteWindowAsync(Db, Keys, $"u{u}", items, T0);
-            labels[$"u{u}"] = SyntheticTaskStream.Label(items[^1], 10);
-        }
-        var stream = Enumerable.Range(0, events).Select(_ => rng.Next(users)).Select(u => new TaskEvent($"u{u}", "rec", labels[$"u{u}"], T0 + 1000));
+        var stream = await SyntheticEventsAsync(Db, Keys, users, events, targets: 10, seed);
         await OnlineRuns.ProduceAsync(_kafka, _kafka.Topics.TaskEvents, stream.Select(e => (e.User, e.ToJson())));
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using PeterRec.Contracts;
 using PeterRec.Redis;
 using PeterRec.Trainer.Publishing;
@@ -22,18 +21,17 @@ public static class PatchCommand
         return cmd;
     }
 
-    private static (Option<string> Task, Option<string?> Redis, Option<string?> Prefix) Common() => (
-        new Option<string>("--task") { Description = "Task", Required = true },
-        new Option<string?>("--redis") { Description = "Redis HOST:PORT (Redis:Configuration)" },
-        new Option<string?>("--key-prefix") { Description = "Redis key prefix (Redis:KeyPrefix)" });
+    private static Option<string> TaskOption() => new("--task") { Description = "Task", Required = true };
 
     private static Command List()
     {
-        var (task, redis, prefix) = Common();
+        var task = TaskOption();
         var json = new Option<bool>("--json") { Description = "One JSON manifest per line instead of a table" };
         var cmd = new Command("list", "List the versions held in Redis, newest first: step, time, prequential metric at publish, gate verdict")
-            { task, redis, prefix, json };
-        cmd.SetAction((r, ct) => WithHistory(r, redis, prefix, async history =>
+            { task };
+        var redis = RedisArgs.AddTo(cmd);
+        cmd.Options.Add(json);
+        cmd.SetAction((r, ct) => WithHistory(r, redis, async history =>
         {
             var held = await history.ListAsync(r.GetValue(task)!);
             if (held.Count == 0) { await Console.Error.WriteLineAsync($"task '{r.GetValue(task)}' has no published version in Redis"); return 1; }
@@ -47,11 +45,13 @@ public static class PatchCommand
 
     private static Command Rollback()
     {
-        var (task, redis, prefix) = Common();
+        var task = TaskOption();
         var to = new Option<long>("--to") { Description = "The version whose weights to serve again", Required = true };
         var cmd = new Command("rollback", "Republish version V's weights as a new, higher version: serving swaps to it, the trainer continues from it")
-            { task, redis, prefix, to };
-        cmd.SetAction((r, ct) => WithHistory(r, redis, prefix, async history =>
+            { task };
+        var redis = RedisArgs.AddTo(cmd);
+        cmd.Options.Add(to);
+        cmd.SetAction((r, ct) => WithHistory(r, redis, async history =>
         {
             if (r.GetValue(to) < 1) throw new ArgumentException($"--to {r.GetValue(to)}: expected a version number >= 1");
             var result = await history.RollbackAsync(r.GetValue(task)!, r.GetValue(to), ct);
@@ -61,13 +61,9 @@ public static class PatchCommand
         return cmd;
     }
 
-    private static async Task<int> WithHistory(ParseResult r, Option<string?> redis, Option<string?> prefix, Func<VersionHistory, Task<int>> action)
+    private static async Task<int> WithHistory(ParseResult r, RedisArgs redis, Func<VersionHistory, Task<int>> action)
     {
-        var overrides = new Dictionary<string, string?>();
-        if (r.GetValue(redis) is { } rc) overrides["Redis:Configuration"] = rc;
-        if (r.GetValue(prefix) is { } p) overrides["Redis:KeyPrefix"] = p;
-        var config = new ConfigurationBuilder().AddEnvironmentVariables("PETERREC_").AddInMemoryCollection(overrides).Build();
-        var o = config.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        var o = redis.Options(r);
         try
         {
             using var connection = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.BuildConfiguration(o));

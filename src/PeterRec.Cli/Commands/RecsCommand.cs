@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Configuration;
 using PeterRec.Contracts;
 using PeterRec.Redis;
 using StackExchange.Redis;
@@ -13,17 +12,13 @@ public static class RecsCommand
     {
         var user = new Argument<string>("user") { Description = "User id" };
         var task = new Option<string>("--task") { Description = "Task", DefaultValueFactory = _ => "rec" };
-        var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT (Redis:Configuration)" };
-        var prefix = new Option<string?>("--key-prefix") { Description = "Redis key prefix (Redis:KeyPrefix)" };
         var json = new Option<bool>("--json") { Description = "Print the stored JSON value as is" };
-        var cmd = new Command("recs", "Print a user's recommendations from Redis") { user, task, redis, prefix, json };
+        var cmd = new Command("recs", "Print a user's recommendations from Redis") { user, task };
+        var redisArgs = RedisArgs.AddTo(cmd);
+        cmd.Options.Add(json);
         cmd.SetAction(async (r, _) =>
         {
-            var overrides = new Dictionary<string, string?>();
-            if (r.GetValue(redis) is { } rc) overrides["Redis:Configuration"] = rc;
-            if (r.GetValue(prefix) is { } p) overrides["Redis:KeyPrefix"] = p;
-            var config = new ConfigurationBuilder().AddEnvironmentVariables("PETERREC_").AddInMemoryCollection(overrides).Build();
-            var o = config.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+            var o = redisArgs.Options(r);
             try
             {
                 var key = new RedisKeys(o.KeyPrefix).Recs(r.GetValue(user)!, r.GetValue(task)!);

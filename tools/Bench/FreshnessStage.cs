@@ -30,7 +30,7 @@ internal static class FreshnessStage
             ["events"] = s.EventsProduced.Total, ["users_with_recs"] = s.UsersWithRecs, ["patch_versions"] = s.PatchVersions,
             ["freshness_p50_ms"] = s.FreshnessMs.P50, ["freshness_p99_ms"] = s.FreshnessMs.P99, ["freshness_max_ms"] = s.FreshnessMs.Max,
             ["freshness_samples"] = s.FreshnessMs.Samples, ["freshness_source"] = s.FreshnessMs.Source, ["drained"] = s.Drained,
-            ["processors"] = Environment.ProcessorCount,
+            ["freshness_stages_ms"] = s.FreshnessStagesMs, ["processors"] = Environment.ProcessorCount,
         };
     }
 }

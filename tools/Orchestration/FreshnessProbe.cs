@@ -11,6 +11,8 @@ namespace PeterRec.Orchestration;
 /// Only writes that answer a click count (<c>cause</c> "click"): Serving's background writes (users scored when a
 /// task's first version arrives, users re-scored for a new version) cover old clicks by design and would measure the
 /// wait for a version, not the pipeline.
+/// A click write's <c>trace</c> (<see cref="RecsTrace"/>) splits its freshness into <see cref="Stages"/>; the last one
+/// ends when the notification arrives here.
 /// Needs <c>notify-keyspace-events</c> with K and $ (set on the run's own Redis; tried with CONFIG SET elsewhere).
 /// </summary>
 public sealed class FreshnessProbe : IAsyncDisposable
@@ -20,6 +22,10 @@ public sealed class FreshnessProbe : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(long WrittenMs, double FreshMs)> _samples = new();
     private readonly HashSet<string> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(int Stage, double Ms)> _stages = new();
+
+    /// <summary>The freshness stages in pipeline order (each from the previous stamp of the trace to its own).</summary>
+    public static readonly string[] Stages = ["click_to_window", "window_to_announce", "announce_to_batch", "window_read", "forward", "recs_write"];
 
     private FreshnessProbe(IConnectionMultiplexer redis, RedisChannel channel)
     {
@@ -52,15 +58,36 @@ public sealed class FreshnessProbe : IAsyncDisposable
     /// <summary>Freshness of writes made after <paramref name="sinceMs"/> (unix ms), for a live view.</summary>
     public double[] Since(long sinceMs) => [.. _samples.Where(s => s.WrittenMs >= sinceMs).Select(s => s.FreshMs)];
 
+    /// <summary>Per stage (<see cref="Stages"/> order), the ms of every traced click write observed so far.</summary>
+    public double[][] StageSnapshot()
+    {
+        var all = _stages.ToArray();
+        return [.. Stages.Select((_, i) => all.Where(s => s.Stage == i).Select(s => s.Ms).ToArray())];
+    }
+
     private void OnNotification(RedisChannel channel, RedisValue message)
     {
         if (message != "set") return;
+        var observed = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var name = channel.ToString();
         var key = name[(name.IndexOf(':', StringComparison.Ordinal) + 1)..];
-        _ = ReadAsync(key);
+        _ = ReadAsync(key, observed);
     }
 
-    private async Task ReadAsync(string key)
+    private void AddStages(RecsTrace t, long scoredMs, long observedMs)
+    {
+        if (t.Produced is { } produced && t.Durable is { } durable)
+        {
+            _stages.Enqueue((0, Math.Max(0, durable - produced)));
+            _stages.Enqueue((1, Math.Max(0, t.Announced - durable)));
+        }
+        _stages.Enqueue((2, Math.Max(0, t.Batch - t.Announced)));
+        _stages.Enqueue((3, Math.Max(0, t.Read - t.Batch)));
+        _stages.Enqueue((4, Math.Max(0, scoredMs - t.Read)));
+        _stages.Enqueue((5, Math.Max(0, observedMs - scoredMs)));
+    }
+
+    private async Task ReadAsync(string key, long observedMs)
     {
         try
         {
@@ -74,7 +101,11 @@ public sealed class FreshnessProbe : IAsyncDisposable
                 if (recs.Ts <= previous) return;
                 if (_lastSeen.TryUpdate(key, recs.Ts, previous)) break;
             }
-            if (recs.Cause == RecsValue.Causes.Click) _samples.Enqueue((recs.Ts, Math.Max(0, recs.Ts - recs.ClickTs)));
+            if (recs.Cause == RecsValue.Causes.Click)
+            {
+                _samples.Enqueue((recs.Ts, Math.Max(0, recs.Ts - recs.ClickTs)));
+                if (recs.Trace is { } trace) AddStages(trace, recs.Ts, observedMs);
+            }
             lock (_users) _users.Add(recs.User);
         }
         catch (Exception e) when (e is RedisException or System.Text.Json.JsonException or InvalidDataException)

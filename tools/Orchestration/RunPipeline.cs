@@ -110,7 +110,8 @@ public static class RunPipeline
             new PrequentialSummary("hr_5", s.PrequentialWindow, firstWindow, lastWindow, last.PrequentialTotal,
                 new BaselineSummary("popularity", last.BaselineWindow, last.BaselineTotal), Round3(last.Lift), Round3(last.LiftTotal)),
             freshness, s.Rate, Math.Round(replayClock.Elapsed.TotalSeconds, 2), Math.Round(wall.Elapsed.TotalSeconds, 1), last.Drained,
-            stack.Backbone, stack.WorkDir);
+            stack.Backbone, stack.WorkDir,
+            probe is null ? null : RunSummary.Stages(FreshnessProbe.Stages, probe.StageSnapshot()));
     }
 
     /// <summary>

@@ -19,6 +19,9 @@ public sealed record BaselineSummary(string Name, double? Last, double? Total);
 /// <param name="Source">"exact" (every observed recommendation write) or "histogram" (bucket-interpolated from Serving's metric).</param>
 public sealed record FreshnessSummary(double? P50, double? P99, double? Max, long Samples, string Source);
 
+/// <summary>One stage of click-to-recommendations freshness (see <see cref="FreshnessProbe.Stages"/>), in ms.</summary>
+public sealed record StageLatency(string Stage, double? P50, double? P99, double? Max, long Samples);
+
 /// <summary>The JSON that <c>peterrec run --summary FILE</c> writes; numbers are measured, never estimated.</summary>
 public sealed record RunSummary(
     ProducedCounts EventsProduced,
@@ -37,7 +40,8 @@ public sealed record RunSummary(
     double WallSeconds,
     bool Drained,
     string Backbone,
-    string WorkDir)
+    string WorkDir,
+    IReadOnlyList<StageLatency>? FreshnessStagesMs = null)
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -57,6 +61,15 @@ public sealed record RunSummary(
         return new FreshnessSummary(Round(Percentiles.Of(sorted, 0.5)), Round(Percentiles.Of(sorted, 0.99)),
             sorted.Count == 0 ? null : sorted[^1], sorted.Count, "exact");
     }
+
+    /// <summary>Per stage, exact samples in ms -> p50, p99, max (the stages' p99s do not add up to the total's).</summary>
+    public static IReadOnlyList<StageLatency> Stages(IReadOnlyList<string> names, double[][] samplesMs) =>
+        [.. names.Select((name, i) =>
+        {
+            var sorted = samplesMs[i].Order().ToList();
+            return new StageLatency(name, Round(Percentiles.Of(sorted, 0.5)), Round(Percentiles.Of(sorted, 0.99)),
+                sorted.Count == 0 ? null : sorted[^1], sorted.Count);
+        })];
 
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 1) : null;
 }

@@ -37,6 +37,7 @@ public sealed class ClickBatchHandler(
     {
         var deliveries = new List<Task>();
         var byUser = new Dictionary<string, List<PositionedClick>>(StringComparer.Ordinal);
+        var produced = new Dictionary<string, long>(StringComparer.Ordinal); // newest click record's Kafka timestamp per user
         var skew = ingestOptions.Value.MaxFutureSkewSeconds;
         var latest = skew > 0 ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + skew * 1000L : long.MaxValue;
         foreach (var record in batch)
@@ -54,6 +55,8 @@ public sealed class ClickBatchHandler(
             var click = parsed.Value!;
             if (!byUser.TryGetValue(click.User, out var clicks)) byUser[click.User] = clicks = [];
             clicks.Add(new PositionedClick(click.Item, click.Ts, record.Partition.Value, record.Offset.Value));
+            if (record.Message.Timestamp.Type != TimestampType.NotAvailable)
+                produced[click.User] = Math.Max(produced.GetValueOrDefault(click.User), record.Message.Timestamp.UnixTimestampMs);
         }
         var announced = 0;
 
@@ -68,9 +71,13 @@ public sealed class ClickBatchHandler(
             // Only now, with the windows durable, may anyone be told they changed; the ts is the window's newest click,
             // so a late click can never make the announced (and served) click time go backwards.
             announced = result.Announce.Count;
+            var durable = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var (user, ts) in result.Announce)
-                deliveries.Add(producer.Producer.ProduceAsync(topics.Value.ChangedUsers,
-                    new Message<string, byte[]> { Key = user, Value = new ChangedUser(user, ts).ToJson() }, ct));
+            {
+                long? stamp = produced.TryGetValue(user, out var p) ? p : null;
+                if (stamp is { } producedMs) metrics.ClickToWindow((durable - producedMs) / 1000.0);
+                deliveries.Add(AnnounceAsync(new ChangedUser(user, ts, stamp, stamp is null ? null : durable), durable, ct));
+            }
         }
 
         try
@@ -83,5 +90,12 @@ public sealed class ClickBatchHandler(
             throw new InvalidOperationException($"delivery to Kafka failed ({e.Error.Code}: {e.Error.Reason}); the batch will be retried", e);
         }
         metrics.ChangedUsers(announced);
+    }
+
+    private async Task AnnounceAsync(ChangedUser user, long durableMs, CancellationToken ct)
+    {
+        await producer.Producer.ProduceAsync(topics.Value.ChangedUsers,
+            new Message<string, byte[]> { Key = user.User, Value = user.ToJson() }, ct).ConfigureAwait(false);
+        metrics.Announced((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - durableMs) / 1000.0);
     }
 }

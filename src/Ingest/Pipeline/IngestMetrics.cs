@@ -11,6 +11,7 @@ public sealed class IngestMetrics
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _lateDropped;
     private readonly Counter<long> _changedUsers;
+    private readonly Histogram<double> _clickToWindow, _announce;
 
     public IngestMetrics(PeterRecMetrics shared)
     {
@@ -20,6 +21,11 @@ public sealed class IngestMetrics
         _deadLetters = meter.CreateCounter<long>("peterrec.ingest.dead_letters", "{record}", "Records sent to the dead-letter topic, by reason kind");
         _lateDropped = meter.CreateCounter<long>("peterrec.ingest.events.late_dropped", "{event}", "Clicks older than a full window's content");
         _changedUsers = meter.CreateCounter<long>("peterrec.ingest.changed_users", "{user}", "Changed-user announcements delivered");
+        // The first two stages of click-to-recommendations freshness (Serving measures the rest).
+        _clickToWindow = meter.CreateHistogram<double>("peterrec.ingest.click_to_window.duration", "s",
+            "Newest click record's Kafka timestamp to its user's window durable in Redis, per announced user");
+        _announce = meter.CreateHistogram<double>("peterrec.ingest.announce.duration", "s",
+            "Window durable in Redis to its changed-user announcement acknowledged by Kafka");
     }
 
     public void Record(Windows.WindowWriteResult result)
@@ -35,4 +41,8 @@ public sealed class IngestMetrics
     public void DeadLetter(string kind) => _deadLetters.Add(1, new KeyValuePair<string, object?>("reason", kind));
 
     public void ChangedUsers(int count) => _changedUsers.Add(count);
+
+    public void ClickToWindow(double seconds) => _clickToWindow.Record(Math.Max(0, seconds));
+
+    public void Announced(double seconds) => _announce.Record(Math.Max(0, seconds));
 }

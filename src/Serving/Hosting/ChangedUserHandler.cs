@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -52,7 +53,10 @@ public sealed class ChangedUserHandler(
 
     private async Task HandleBatchAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
     {
-        var newest = new Dictionary<string, long>(StringComparer.Ordinal);
+        var batchStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var clock = Stopwatch.StartNew();
+        // Per user, the announcement with the newest click ts and its record's Kafka timestamp (or the batch start).
+        var newest = new Dictionary<string, (ChangedUser User, long AnnouncedMs)>(StringComparer.Ordinal);
         var deliveries = new List<Task>();
         foreach (var r in batch)
         {
@@ -65,7 +69,9 @@ public sealed class ChangedUserHandler(
                 continue;
             }
             var u = parsed.Value!;
-            newest[u.User] = Math.Max(newest.GetValueOrDefault(u.User), u.Ts);
+            var announcedMs = r.Message.Timestamp.Type == TimestampType.NotAvailable ? batchStart : r.Message.Timestamp.UnixTimestampMs;
+            metrics.Queued((batchStart - announcedMs) / 1000.0);
+            if (!newest.TryGetValue(u.User, out var seen) || u.Ts > seen.User.Ts) newest[u.User] = (u, announcedMs);
         }
         await Task.WhenAll(deliveries).ConfigureAwait(false);
         if (newest.Count == 0) return;
@@ -80,6 +86,13 @@ public sealed class ChangedUserHandler(
         foreach (var task in _o.Tasks) metrics.Users(task, "no_window", announced.Count - users.Count);
         if (users.Count == 0) return;
         var sources = read.Select(w => backbone.EncodeSource(w.Select(e => e.Item))).ToList();
+        metrics.WindowsRead(clock.Elapsed);
+        var readMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        RecsTrace Trace(int i)
+        {
+            var (u, announcedMs) = newest[users[i]];
+            return new RecsTrace(u.Produced, u.Durable, announcedMs, batchStart, readMs);
+        }
 
         var writes = new List<(RedisKey Key, byte[] Value)>(users.Count * _o.Tasks.Count * 2);
         var scoredByTask = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
@@ -90,11 +103,11 @@ public sealed class ChangedUserHandler(
             var version = versions.Current(task);
             if (version is null)
             {
-                pending.Add(backlog.AddPendingAsync(task, users.ToDictionary(u => u, u => newest[u], StringComparer.Ordinal)));
+                pending.Add(backlog.AddPendingAsync(task, users.ToDictionary(u => u, u => newest[u].User.Ts, StringComparer.Ordinal)));
                 metrics.Users(task, "no_patch", users.Count);
                 continue;
             }
-            recs.Score(task, version, users, sources, i => newest[users[i]], writes);
+            recs.Score(task, version, users, sources, i => newest[users[i]].User.Ts, writes, trace: Trace);
             scoredByTask[task] = users;
             metrics.Users(task, "written", users.Count);
         }
@@ -102,6 +115,6 @@ public sealed class ChangedUserHandler(
         if (writes.Count == 0) return;
         await recs.WriteAsync(writes, scoredByTask, ct).ConfigureAwait(false);
         var written = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var ts in newest.Values) metrics.Fresh(Math.Max(0, written - ts) / 1000.0);
+        foreach (var (u, _) in newest.Values) metrics.Fresh(Math.Max(0, written - u.Ts) / 1000.0);
     }
 }

@@ -28,8 +28,10 @@ public sealed class RecsWriter(
 
     /// <summary>Scores <paramref name="users"/> (encoded <paramref name="sources"/>) and adds their writes to <paramref name="writes"/>.</summary>
     /// <param name="clickTs">Per user, the newest click the window covers (the value's <c>click_ts</c>).</param>
+    /// <param name="trace">Per user, the stage stamps of a click write (null for background writes).</param>
     public void Score(string task, ServedVersion version, IReadOnlyList<string> users, IReadOnlyList<int[]> sources,
-        Func<int, long> clickTs, List<(RedisKey Key, byte[] Value)> writes, string cause = RecsValue.Causes.Click)
+        Func<int, long> clickTs, List<(RedisKey Key, byte[] Value)> writes, string cause = RecsValue.Causes.Click,
+        Func<int, RecsTrace>? trace = null)
     {
         var clock = Stopwatch.StartNew();
         var scored = backbone.Score(version, sources, _o.TopN);
@@ -38,7 +40,7 @@ public sealed class RecsWriter(
         for (int i = 0; i < users.Count; i++)
         {
             var recs = new RecsValue(users[i], task, version.Version, version.Manifest.Step, clickTs(i), now,
-                [.. scored[i].Top.Select(t => new RecItem(t.Label, t.Score))], cause);
+                [.. scored[i].Top.Select(t => new RecItem(t.Label, t.Score))], cause, trace?.Invoke(i));
             writes.Add((keys.Recs(users[i], task), recs.ToJson()));
             if (_o.WriteReps) writes.Add((keys.Rep(users[i], task), new RepValue(users[i], task, version.Version, now, scored[i].Rep).ToJson()));
         }
@@ -48,6 +50,7 @@ public sealed class RecsWriter(
     public async Task WriteAsync(List<(RedisKey Key, byte[] Value)> writes, IReadOnlyDictionary<string, IReadOnlyList<string>> scoredByTask, CancellationToken ct)
     {
         if (writes.Count == 0) return;
+        var clock = Stopwatch.StartNew();
         var db = redis.GetDatabase();
         var ttl = redisOptions.Value.RecsTtlSeconds > 0 ? new Expiration(TimeSpan.FromSeconds(redisOptions.Value.RecsTtlSeconds)) : Expiration.Default;
         await writePipeline.ExecuteAsync(async _ =>
@@ -57,5 +60,6 @@ public sealed class RecsWriter(
             await Task.WhenAll(writes.Select(w => (Task)db.StringSetAsync(w.Key, w.Value, ttl))
                 .Concat(scoredByTask.SelectMany(kv => backlog.TouchActive(db, kv.Key, kv.Value, now)))).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
+        metrics.RecsWritten(clock.Elapsed);
     }
 }

@@ -31,6 +31,8 @@ public sealed partial class DashboardTests
     [InlineData("patch version", "peterrec_trainer_patch_version")]
     [InlineData("patch version in service", "peterrec_serving_patch_version")]
     [InlineData("freshness", "peterrec_serving_freshness_seconds_bucket")]
+    [InlineData("freshness by stage: ingest", "peterrec_ingest_click_to_window_duration_seconds_bucket")]
+    [InlineData("freshness by stage: serving queue", "peterrec_serving_announce_to_batch_duration_seconds_bucket")]
     [InlineData("errors", "peterrec_errors_total")]
     public void Dashboard_shows(string what, string series) =>
         Assert.True(Queries().Any(q => Regex.IsMatch(q, $@"\b{series}\b")), $"no panel queries {series} ({what})");

@@ -66,4 +66,27 @@ public class EventParsingTests
         Assert.Equal(changed, ChangedUser.Parse(changed.ToJson()).Value);
         Assert.Equal(DeadLetterReason.WrongType, ChangedUser.Parse("""{"user":"u","ts":null}"""u8).Reason);
     }
+
+    [Fact]
+    public void Changed_user_stage_stamps_round_trip_and_a_bad_stamp_is_dropped_without_dead_lettering_the_announcement()
+    {
+        var stamped = new ChangedUser("u", 1_700_000_000_000, 1_700_000_000_005, 1_700_000_000_030);
+        Assert.Equal(stamped, ChangedUser.Parse(stamped.ToJson()).Value);
+        var parsed = ChangedUser.Parse("""{"user":"u","ts":1700000000000,"produced":17,"durable":1700000000030}"""u8);
+        Assert.True(parsed.IsValid);
+        Assert.Null(parsed.Value!.Produced);
+        Assert.Equal(1_700_000_000_030, parsed.Value.Durable);
+        Assert.Equal(DeadLetterReason.WrongType, ChangedUser.Parse("""{"user":"u","ts":1700000000000,"durable":"x"}"""u8).Reason);
+    }
+
+    [Fact]
+    public void A_recs_value_carries_its_trace_only_when_it_has_one()
+    {
+        var trace = new RecsTrace(1_700_000_000_001, 1_700_000_000_020, 1_700_000_000_021, 1_700_000_000_050, 1_700_000_000_052);
+        var click = new RecsValue("u", "rec", 3, 10, 1_700_000_000_000, 1_700_000_000_060, [new RecItem("i", 0.5f)], RecsValue.Causes.Click, trace);
+        Assert.Equal(trace, RecsValue.Parse(click.ToJson()).Trace);
+        Assert.Contains("\"trace\":{\"produced\":1700000000001", System.Text.Encoding.UTF8.GetString(click.ToJson()));
+        var rescore = click with { Cause = RecsValue.Causes.Rescore, Trace = null };
+        Assert.DoesNotContain("trace", System.Text.Encoding.UTF8.GetString(rescore.ToJson()));
+    }
 }

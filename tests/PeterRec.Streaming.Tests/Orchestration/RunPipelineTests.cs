@@ -37,6 +37,10 @@ public sealed class RunPipelineTests(RedisFixture redis) : IDisposable
         Assert.Equal("exact", s.FreshnessMs.Source);
         Assert.True(s.FreshnessMs.Samples > 0, "no recommendation write was observed");
         Assert.True(s.FreshnessMs.P50 <= s.FreshnessMs.P99 && s.FreshnessMs.P99 <= s.FreshnessMs.Max);
+        // Every click write carries its trace (Ingest stamps its announcements), so every stage has a sample per write.
+        Assert.Equal(FreshnessProbe.Stages, s.FreshnessStagesMs!.Select(x => x.Stage));
+        Assert.All(s.FreshnessStagesMs!, x => Assert.Equal(s.FreshnessMs.Samples, x.Samples));
+        Assert.All(s.FreshnessStagesMs!, x => Assert.True(x.P50 >= 0 && x.P50 <= x.P99 && x.P99 <= x.Max, $"{x}"));
         // The dev broker removes its bootstrap file only on a graceful stop (SIGTERM), not when killed.
         Assert.False(File.Exists(Path.Combine(_dir, "kafka.bootstrap")));
         Assert.True(File.Exists(Path.Combine(_dir, "logs", "ingest.log")));

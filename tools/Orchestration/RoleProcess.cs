@@ -33,21 +33,25 @@ public sealed class RoleProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <param name="niceness">When set, the role runs under <c>nice -n</c> this (a lower CPU priority; every thread it
+    /// starts inherits it), so that on a shared machine it yields the cores to the latency-bound roles.</param>
     public static RoleProcess Start(string name, IReadOnlyList<string> args, string logDir, int? httpPort = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, int? niceness = null)
     {
         Directory.CreateDirectory(logDir);
         var (exe, prefix) = Self();
-        var psi = new ProcessStartInfo(exe)
+        // nice execs the role, so the pid (and kill -9 in chaos runs) is still the role's own.
+        var psi = new ProcessStartInfo(niceness is null ? exe : "nice")
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };
+        if (niceness is { } n) foreach (var a in (string[])["-n", $"{n}", exe]) psi.ArgumentList.Add(a);
         foreach (var a in prefix.Concat(args)) psi.ArgumentList.Add(a);
         if (httpPort is { } port) { psi.ArgumentList.Add("--http-port"); psi.ArgumentList.Add(port.ToString()); }
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var logPath = Path.Combine(logDir, $"{name}.log");
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        log.WriteLine($"# {DateTime.Now:O} {exe} {string.Join(' ', psi.ArgumentList)}");
+        log.WriteLine($"# {DateTime.Now:O} {psi.FileName} {string.Join(' ', psi.ArgumentList)}");
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {name}");
         void Append(object? _, DataReceivedEventArgs e)
         {

@@ -57,6 +57,12 @@ public sealed record RunSettings
     /// <summary>libtorch threads per role (trainer, serving): the roles share the machine.</summary>
     public int RoleThreads { get; init; } = 1;
 
+    /// <summary>
+    /// The trainer's <c>nice</c> (0: none). Training is throughput work and serving latency work: on a machine they share,
+    /// the trainer yields the cores to Ingest and Serving (on Kubernetes, requests and limits do this).
+    /// </summary>
+    public int TrainerNiceness { get; init; } = 10;
+
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);

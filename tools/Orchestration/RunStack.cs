@@ -99,14 +99,29 @@ public sealed class RunStack : IAsyncDisposable
 
         await PrepareModelAsync(ct);
 
-        Ingest = Start("ingest", ["ingest", .. Connection()], LoopbackPort.Free());
+        Ingest = Start("ingest", ["ingest", .. Connection()], LoopbackPort.Free(), BrokerEnvironment());
+        var trainerEnv = BrokerEnvironment();
+        trainerEnv["PETERREC_Trainer__PrequentialWindow"] = $"{_s.PrequentialWindow}";
         Trainer = Start("train", ["train", .. Connection(), "--backbone", Backbone, "--task", _s.Task, "--checkpoint-dir", checkpoints,
-            "--publish-every-steps", $"{_s.PublishEverySteps}", "--threads", $"{_s.RoleThreads}"], LoopbackPort.Free(),
-            new Dictionary<string, string> { ["PETERREC_Trainer__PrequentialWindow"] = $"{_s.PrequentialWindow}" });
-        Serving = Start("serve", ["serve", .. Connection(), "--backbone", Backbone, "--tasks", _s.Task, "--threads", $"{_s.RoleThreads}"], LoopbackPort.Free());
+            "--publish-every-steps", $"{_s.PublishEverySteps}", "--threads", $"{_s.RoleThreads}"], LoopbackPort.Free(), trainerEnv, _s.TrainerNiceness);
+        Serving = Start("serve", ["serve", .. Connection(), "--backbone", Backbone, "--tasks", _s.Task, "--threads", $"{_s.RoleThreads}"],
+            LoopbackPort.Free(), BrokerEnvironment());
         // Serving reports ready only once every task has a patch, which needs the stream: wait for it to be live.
         await Task.WhenAll(WaitForAsync(Ingest, "readyz", ct), WaitForAsync(Trainer, "readyz", ct), WaitForAsync(Serving, "healthz", ct));
     }
+
+    /// <summary>
+    /// On the dev broker only: a short <c>fetch.wait.max.ms</c>. librdkafka's mock cluster answers a fetch that found no
+    /// records only after the full wait (500 ms by default), even when records arrive meanwhile; a real broker answers
+    /// as soon as they do. With the default, each of the two Kafka hops between a click and its recommendations waited
+    /// up to 500 ms for nothing (measured: click-to-window p50 172 ms, announce-to-batch p50 254 ms).
+    /// </summary>
+    private Dictionary<string, string> BrokerEnvironment() => KafkaServers is null
+        ? new() { ["PETERREC_Kafka__Config__fetch_wait_max_ms"] = $"{DevBrokerFetchWaitMs}" }
+        : [];
+
+    /// <summary>See <see cref="BrokerEnvironment"/>.</summary>
+    public const int DevBrokerFetchWaitMs = 10;
 
     private string[] Connection() =>
     [
@@ -166,9 +181,9 @@ public sealed class RunStack : IAsyncDisposable
         _log($"pretrain: done in {clock.Elapsed.TotalSeconds:F0} s");
     }
 
-    private RoleProcess Start(string name, string[] args, int? httpPort = null, Dictionary<string, string>? env = null)
+    private RoleProcess Start(string name, string[] args, int? httpPort = null, Dictionary<string, string>? env = null, int? niceness = null)
     {
-        var child = RoleProcess.Start(name, args, LogDir, httpPort, env);
+        var child = RoleProcess.Start(name, args, LogDir, httpPort, env, niceness is 0 ? null : niceness);
         _children.Add(child);
         _log($"started {name} (pid {child.Pid}{(httpPort is { } p ? $", http://127.0.0.1:{p}/metrics" : "")}; log {child.LogPath})");
         return child;

@@ -31,11 +31,12 @@ internal static class Init
         weight.normal_(0, std);
         for (int round = 0; round < 16; round++)
         {
-            using var outside = weight.abs().gt(2 * std);
+            // Every temporary of a round (abs, the mask, any, the redraw) is freed here, not left to the finalizer:
+            // undisposed abs() results of a 10^6-row table were ~1.6 GB of the peak RSS of sampled pretraining.
+            using var scope = NewDisposeScope();
+            var outside = weight.abs().gt(2 * std);
             if (!outside.any().item<bool>()) return;
-            using var fresh = empty_like(weight).normal_(0, std);
-            using var mixed = where(outside, fresh, weight);
-            weight.copy_(mixed);
+            weight.copy_(where(outside, empty_like(weight).normal_(0, std), weight));
         }
         weight.clamp_(-2 * std, 2 * std);
     }

@@ -140,8 +140,8 @@ public sealed class KcatConformanceTests(RedisFixture redis)
         }
         finally
         {
-            await trainer.StopAsync();
-            await serving.StopAsync();
+            await trainer.StopAndDisposeAsync();
+            await serving.StopAndDisposeAsync();
             if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
         }
     }

@@ -60,8 +60,8 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
-            await serving.StopAsync();
+            await trainer.StopAndDisposeAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 
@@ -86,7 +86,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
+            await trainer.StopAndDisposeAsync();
         }
     }
 
@@ -107,7 +107,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
+            await trainer.StopAndDisposeAsync();
         }
         var restarted = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, _checkpoints);
         try
@@ -126,7 +126,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await restarted.StopAsync();
+            await restarted.StopAndDisposeAsync();
         }
     }
 
@@ -209,7 +209,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
+            await serving.StopAndDisposeAsync();
             rec.Dispose();
             cls.Dispose();
         }

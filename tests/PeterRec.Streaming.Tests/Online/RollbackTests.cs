@@ -84,8 +84,8 @@ public sealed class RollbackTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
-            await serving.StopAsync();
+            await trainer.StopAndDisposeAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

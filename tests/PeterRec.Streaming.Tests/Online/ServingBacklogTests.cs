@@ -71,7 +71,7 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await first.StopAsync();
+            await first.StopAndDisposeAsync();
         }
         // The announcements' offsets are committed: only the pending set can bring these users back.
         var second = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec"], pollMs: 100);
@@ -85,7 +85,7 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await second.StopAsync();
+            await second.StopAndDisposeAsync();
         }
     }
 
@@ -122,7 +122,7 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

@@ -113,8 +113,8 @@ public sealed class TrainerLeaseTests(RedisFixture redis) : IDisposable
         {
             await sampling.CancelAsync();
             await sampler;
-            if (!leaderDead) await leader.StopAsync();
-            await follower.StopAsync();
+            if (!leaderDead) await leader.StopAndDisposeAsync();
+            await follower.StopAndDisposeAsync();
         }
         var seen = pointer.ToList();
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First <= p.Second), "the latest pointer went back: " + string.Join(",", seen.Distinct()));
@@ -125,7 +125,7 @@ public sealed class TrainerLeaseTests(RedisFixture redis) : IDisposable
     {
         var first = await StartTrainerAsync(Config(), _backbone.Dir, _checkpoints);
         var token = first.Services.GetRequiredService<TaskLease>().Token;
-        await first.StopAsync();
+        await first.StopAndDisposeAsync();
         Assert.False(await Db.KeyExistsAsync(Keys.Lease("rec")));
         var second = await StartTrainerAsync(Config(), _backbone.Dir, _checkpoints);
         try
@@ -137,7 +137,7 @@ public sealed class TrainerLeaseTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await second.StopAsync();
+            await second.StopAndDisposeAsync();
         }
     }
 

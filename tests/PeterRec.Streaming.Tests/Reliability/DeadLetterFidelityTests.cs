@@ -88,7 +88,7 @@ public sealed class DeadLetterFidelityTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

@@ -114,8 +114,8 @@ public sealed class HostileInputTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
-            await serving.StopAsync();
+            await trainer.StopAndDisposeAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

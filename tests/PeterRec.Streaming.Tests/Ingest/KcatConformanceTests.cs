@@ -103,7 +103,7 @@ public sealed class KcatConformanceTests(RedisFixture redis)
 
             var consumer = trainer.Services.GetRequiredService<TrainerWorker>().Consumer!;
             var learner = trainer.Trainer().Learner!;
-            await Eventually.Async(() => Task.FromResult(consumer.ProcessedRecords >= events.Count), TimeSpan.FromSeconds(90),
+            await Eventually.Async(() => Task.FromResult(consumer.ProcessedRecords >= events.Count && learner.TrainedEvents >= valid), TimeSpan.FromSeconds(90),
                 () => $"trainer handled {consumer.ProcessedRecords} of {events.Count} records, trained {learner.TrainedEvents}; last error: {consumer.LastError}");
             Assert.Equal(valid, learner.TrainedEvents); // no valid event lost, none trained twice, no poison trained
             await Eventually.Async(async () => learner.Version >= 1 && (long)await db.StringGetAsync(keys.LatestVersion("rec")) == learner.Version,

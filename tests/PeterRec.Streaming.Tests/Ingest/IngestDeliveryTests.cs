@@ -29,18 +29,19 @@ public class IngestDeliveryTests(RedisFixture redis)
         }
     }
 
-    [Fact]
-    public async Task Replaying_the_same_offsets_never_duplicates_a_window_entry()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Replaying_the_same_offsets_never_duplicates_a_window_entry(string protocol)
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
         await kafka.ProduceClicksAsync(Clicks(users: 20, perUser: 10));
-        await using (var first = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, group: "g1"))
+        await using (var first = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, group: "g1", protocol: protocol))
             await first.WaitForProcessedAsync(200);
         await AssertWindowsAsync(prefix, 20, 10);
 
         // A new group starts from the earliest offset: every click is delivered a second time.
-        await using (var replay = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, group: "g2"))
+        await using (var replay = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, group: "g2", protocol: protocol))
             await replay.WaitForProcessedAsync(200);
         await AssertWindowsAsync(prefix, 20, 10);
     }
@@ -64,8 +65,9 @@ public class IngestDeliveryTests(RedisFixture redis)
         Assert.Equal(60, second.Consumer.ProcessedRecords);
     }
 
-    [Fact]
-    public async Task A_batch_whose_announcement_fails_after_the_redis_write_is_retried_without_duplicates()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task A_batch_whose_announcement_fails_after_the_redis_write_is_retried_without_duplicates(string protocol)
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
@@ -76,7 +78,7 @@ public class IngestDeliveryTests(RedisFixture redis)
         kafka.Cluster.PushRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 2).ToArray());
         long redelivered = 0;
         using var listener = new MeterListener();
-        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix,
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, protocol: protocol,
             extra: new Dictionary<string, string?> { ["Ingest:MaxBatchDelayMs"] = "200" });
         var meter = ingest.App.Services.GetRequiredService<PeterRecMetrics>().Meter;
         listener.InstrumentPublished = (instrument, l) =>

@@ -35,12 +35,13 @@ public class IngestWindowTests(RedisFixture redis)
         Assert.Empty(await Store(prefix).ReadAsync("carol"));
     }
 
-    [Fact]
-    public async Task Out_of_order_clicks_are_sorted_in_and_clicks_older_than_a_full_window_are_dropped()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Out_of_order_clicks_are_sorted_in_and_clicks_older_than_a_full_window_are_dropped(string protocol)
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
-        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 3);
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 3, protocol: protocol);
 
         await kafka.ProduceClicksAsync([new ClickEvent("u", "t10", T0 + 10), new ClickEvent("u", "t30", T0 + 30)]);
         await ingest.WaitForProcessedAsync(2);
@@ -54,12 +55,13 @@ public class IngestWindowTests(RedisFixture redis)
         Assert.Equal(["t20", "t30", "t30b"], Items(await Store(prefix).ReadAsync("u")));
     }
 
-    [Fact]
-    public async Task A_click_older_than_the_whole_window_is_counted_as_dropped_late_and_never_announced()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task A_click_older_than_the_whole_window_is_counted_as_dropped_late_and_never_announced(string protocol)
     {
         using var kafka = new TestKafka(partitions: 1);
         var prefix = RedisFixture.UniquePrefix();
-        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 3);
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, windowSize: 3, protocol: protocol);
         var outcomes = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         using var listener = new MeterListener();
         var meter = ingest.App.Services.GetRequiredService<PeterRecMetrics>().Meter;
@@ -93,12 +95,13 @@ public class IngestWindowTests(RedisFixture redis)
         Assert.Equal(0, outcomes.GetValueOrDefault("redelivered"));
     }
 
-    [Fact]
-    public async Task Users_with_braces_in_their_ids_get_their_own_window()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Users_with_braces_in_their_ids_get_their_own_window(string protocol)
     {
         using var kafka = new TestKafka();
         var prefix = RedisFixture.UniquePrefix();
-        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix);
+        await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, prefix, protocol: protocol);
         await kafka.ProduceClicksAsync([new ClickEvent("a}b", "x", T0), new ClickEvent("a", "y", T0), new ClickEvent("a}b{", "z", T0)]);
         await ingest.WaitForProcessedAsync(3);
         Assert.Equal(["x"], Items(await Store(prefix).ReadAsync("a}b")));

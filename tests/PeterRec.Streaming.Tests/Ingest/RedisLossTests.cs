@@ -14,8 +14,9 @@ public sealed class RedisLossTests
 {
     private const long T0 = 1_700_000_000_000;
 
-    [Fact]
-    public async Task An_empty_redis_restart_mid_stream_is_noticed_and_every_window_is_rebuilt_exactly_once()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task An_empty_redis_restart_mid_stream_is_noticed_and_every_window_is_rebuilt_exactly_once(string protocol)
     {
         using var kafka = new TestKafka(partitions: 2);
         var redis = LocalRedisServer.Start();
@@ -23,7 +24,7 @@ public sealed class RedisLossTests
         try
         {
             const int windowSize = 5;
-            await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, "loss", windowSize,
+            await using var ingest = await IngestRun.StartAsync(kafka.Bootstrap, redis.Configuration, "loss", windowSize, protocol: protocol,
                 extra: new Dictionary<string, string?> { ["Ingest:RedisCheckSeconds"] = "1" });
             // u0..u19 click 6 times before the restart and twice after; u20..u29 only before (only a rebuild restores them).
             List<ClickEvent> Clicks(int fromUser, int toUser, int from, int to) =>

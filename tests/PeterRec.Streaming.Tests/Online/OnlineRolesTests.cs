@@ -31,11 +31,12 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         Task.WhenAll(events.Select(e => _kafka.Producer.ProduceAsync(new Confluent.Kafka.TopicPartition(_kafka.Topics.TaskEvents, 0),
             new Confluent.Kafka.Message<string, byte[]> { Key = e.User, Value = e.ToJson() })));
 
-    [Fact]
-    public async Task Trainer_publishes_advancing_versions_that_serving_swaps_in_from_announcements_while_the_prequential_metric_rises()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Trainer_publishes_advancing_versions_that_serving_swaps_in_from_announcements_while_the_prequential_metric_rises(string protocol)
     {
-        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec"], pollMs: 3_600_000);
-        var trainer = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, _checkpoints);
+        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, ["rec"], pollMs: 3_600_000);
+        var trainer = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, _checkpoints);
         try
         {
             var events = await SyntheticEventsAsync(users: 300, events: 3000, targets: 30, seed: 5);
@@ -59,15 +60,16 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
-            await serving.StopAsync();
+            await trainer.StopAndDisposeAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 
-    [Fact]
-    public async Task Steps_trained_after_the_last_version_are_published_once_the_stream_goes_quiet()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Steps_trained_after_the_last_version_are_published_once_the_stream_goes_quiet(string protocol)
     {
-        var config = Base(_kafka.Bootstrap, redis.Configuration, _prefix);
+        var config = Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol);
         config["Trainer:PublishEverySteps"] = "1000000";   // only the time rule can publish
         config["Trainer:PublishEverySeconds"] = "6";  // longer than start-up plus the one batch
         var trainer = await StartTrainerAsync(config, _backbone.Dir, _checkpoints);
@@ -84,7 +86,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
+            await trainer.StopAndDisposeAsync();
         }
     }
 
@@ -105,7 +107,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
+            await trainer.StopAndDisposeAsync();
         }
         var restarted = await StartTrainerAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, _checkpoints);
         try
@@ -124,12 +126,13 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await restarted.StopAsync();
+            await restarted.StopAndDisposeAsync();
         }
     }
 
-    [Fact]
-    public async Task Serving_writes_recs_for_changed_users_follows_a_version_swap_and_keeps_the_last_good_version_over_a_corrupt_one()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Serving_writes_recs_for_changed_users_follows_a_version_swap_and_keeps_the_last_good_version_over_a_corrupt_one(string protocol)
     {
         var rec = OnlineLearner.Create(new LearnerSettings { Task = "rec", MaxTargets = 40, Device = "cpu", LearningRate = 3e-2 }, _backbone.Dir);
         var cls = OnlineLearner.Create(new LearnerSettings { Task = "cls", Kind = "cls", MaxTargets = 3, Classes = ["a", "b", "c"], Device = "cpu" }, _backbone.Dir);
@@ -146,7 +149,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         await Publish("rec", 1, rec.NextVersion());
         await Publish("cls", 1, cls.NextVersion());
 
-        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec", "cls"], pollMs: 100);
+        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, ["rec", "cls"], pollMs: 100);
         try
         {
             var users = Enumerable.Range(0, 40).Select(i => $"user-{i}").ToList();
@@ -206,7 +209,7 @@ public sealed class OnlineRolesTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
+            await serving.StopAndDisposeAsync();
             rec.Dispose();
             cls.Dispose();
         }

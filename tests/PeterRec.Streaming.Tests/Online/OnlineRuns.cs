@@ -61,7 +61,11 @@ public static class OnlineRuns
 
     public static VersionRegistry Versions(this WebApplication app) => app.Services.GetRequiredService<VersionRegistry>();
 
-    public static async Task StopAsync(this WebApplication app)
+    /// <summary>Stops the role and disposes it, so its Kafka clients, threads and model go with it.</summary>
+    /// <remarks>Not named <c>StopAsync</c>: WebApplication's own <c>StopAsync(CancellationToken = default)</c> wins over an
+    /// extension of that name, so such an extension never ran, and every role a test stopped stayed alive (its producers
+    /// retrying a disposed broker) until the test process ended.</remarks>
+    public static async Task StopAndDisposeAsync(this WebApplication app)
     {
         await app.StopAsync();
         await app.DisposeAsync();

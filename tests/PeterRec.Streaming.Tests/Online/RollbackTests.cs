@@ -25,11 +25,12 @@ public sealed class RollbackTests(RedisFixture redis) : IDisposable
         await OnlineRuns.ProduceAsync(_kafka, _kafka.Topics.TaskEvents, stream.Select(e => (e.User, e.ToJson())));
     }
 
-    [Fact]
-    public async Task A_rollback_is_served_under_a_new_higher_number_and_the_trainer_continues_from_its_weights()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task A_rollback_is_served_under_a_new_higher_number_and_the_trainer_continues_from_its_weights(string protocol)
     {
-        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec"], pollMs: 200);
-        var config = Base(_kafka.Bootstrap, redis.Configuration, _prefix);
+        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, ["rec"], pollMs: 200);
+        var config = Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol);
         config["Trainer:PublishEverySteps"] = "5";
         var trainer = await StartTrainerAsync(config, _backbone.Dir, _checkpoints);
         try
@@ -84,8 +85,8 @@ public sealed class RollbackTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
-            await serving.StopAsync();
+            await trainer.StopAndDisposeAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

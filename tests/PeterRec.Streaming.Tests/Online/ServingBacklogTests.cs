@@ -58,11 +58,12 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         Eventually.Async(() => Task.FromResult(serving.Services.GetRequiredService<ServingWorker>().Consumer!.ProcessedRecords >= records),
             TimeSpan.FromSeconds(30), () => "serving did not handle the announcements");
 
-    [Fact]
-    public async Task Users_announced_before_the_first_version_are_scored_when_it_arrives_even_after_a_serving_restart()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Users_announced_before_the_first_version_are_scored_when_it_arrives_even_after_a_serving_restart(string protocol)
     {
         using var learner = TrainedLearner();
-        var first = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec"], pollMs: 100);
+        var first = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, ["rec"], pollMs: 100);
         try
         {
             await AnnounceAsync(T0 + 100);
@@ -71,10 +72,10 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await first.StopAsync();
+            await first.StopAndDisposeAsync();
         }
         // The announcements' offsets are committed: only the pending set can bring these users back.
-        var second = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec"], pollMs: 100);
+        var second = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, ["rec"], pollMs: 100);
         try
         {
             await PublishAsync(1, learner.NextVersion());
@@ -85,16 +86,17 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await second.StopAsync();
+            await second.StopAndDisposeAsync();
         }
     }
 
-    [Fact]
-    public async Task A_new_version_rescores_users_active_within_the_horizon_without_a_new_click_and_leaves_older_ones()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task A_new_version_rescores_users_active_within_the_horizon_without_a_new_click_and_leaves_older_ones(string protocol)
     {
         using var learner = TrainedLearner();
         await PublishAsync(1, learner.NextVersion());
-        var config = Base(_kafka.Bootstrap, redis.Configuration, _prefix);
+        var config = Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol);
         config["Serving:RescoreHorizonSeconds"] = "600";
         var serving = await StartServingAsync(config, _backbone.Dir, ["rec"], pollMs: 100);
         try
@@ -122,7 +124,7 @@ public sealed class ServingBacklogTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class ServingGroupTests(RedisFixture redis) : IDisposable
             }
             finally
             {
-                await serving.StopAsync();
+                await serving.StopAndDisposeAsync();
             }
         }
         var made = recorder.Consumers.ToList();

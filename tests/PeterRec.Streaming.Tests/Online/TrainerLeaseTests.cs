@@ -29,9 +29,9 @@ public sealed class TrainerLeaseTests(RedisFixture redis) : IDisposable
     private RedisKeys Keys => new(_prefix);
     private IDatabase Db => redis.Connection.GetDatabase();
 
-    private Dictionary<string, string?> Config()
+    private Dictionary<string, string?> Config(string protocol)
     {
-        var c = Base(_kafka.Bootstrap, redis.Configuration, _prefix);
+        var c = Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol);
         c["Trainer:LeaseMs"] = LeaseMs.ToString();
         c["Trainer:LeaseRenewMs"] = RenewMs.ToString();
         return c;
@@ -45,11 +45,12 @@ public sealed class TrainerLeaseTests(RedisFixture redis) : IDisposable
 
     private async Task<long> LatestAsync() => (long)await Db.StringGetAsync(Keys.LatestVersion("rec"));
 
-    [Fact]
-    public async Task Of_two_trainers_for_one_task_only_the_lease_holder_publishes_and_the_follower_takes_over_within_the_lease_time_when_the_holder_dies()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Of_two_trainers_for_one_task_only_the_lease_holder_publishes_and_the_follower_takes_over_within_the_lease_time_when_the_holder_dies(string protocol)
     {
-        var leader = await StartTrainerAsync(Config(), _backbone.Dir, _checkpoints);
-        var follower = await StartTrainerAsync(Config(), _backbone.Dir, _checkpoints);
+        var leader = await StartTrainerAsync(Config(protocol), _backbone.Dir, _checkpoints);
+        var follower = await StartTrainerAsync(Config(protocol), _backbone.Dir, _checkpoints);
         var leaderLease = leader.Services.GetRequiredService<TaskLease>();
         var followerLease = follower.Services.GetRequiredService<TaskLease>();
         var pointer = new ConcurrentQueue<long>();
@@ -113,21 +114,22 @@ public sealed class TrainerLeaseTests(RedisFixture redis) : IDisposable
         {
             await sampling.CancelAsync();
             await sampler;
-            if (!leaderDead) await leader.StopAsync();
-            await follower.StopAsync();
+            if (!leaderDead) await leader.StopAndDisposeAsync();
+            await follower.StopAndDisposeAsync();
         }
         var seen = pointer.ToList();
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First <= p.Second), "the latest pointer went back: " + string.Join(",", seen.Distinct()));
     }
 
-    [Fact]
-    public async Task A_stopped_trainer_releases_its_lease_so_the_next_one_starts_at_once_with_a_higher_token()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task A_stopped_trainer_releases_its_lease_so_the_next_one_starts_at_once_with_a_higher_token(string protocol)
     {
-        var first = await StartTrainerAsync(Config(), _backbone.Dir, _checkpoints);
+        var first = await StartTrainerAsync(Config(protocol), _backbone.Dir, _checkpoints);
         var token = first.Services.GetRequiredService<TaskLease>().Token;
-        await first.StopAsync();
+        await first.StopAndDisposeAsync();
         Assert.False(await Db.KeyExistsAsync(Keys.Lease("rec")));
-        var second = await StartTrainerAsync(Config(), _backbone.Dir, _checkpoints);
+        var second = await StartTrainerAsync(Config(protocol), _backbone.Dir, _checkpoints);
         try
         {
             var lease = second.Services.GetRequiredService<TaskLease>();
@@ -137,7 +139,7 @@ public sealed class TrainerLeaseTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await second.StopAsync();
+            await second.StopAndDisposeAsync();
         }
     }
 

@@ -69,7 +69,7 @@ public sealed class PretrainFromKafkaTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

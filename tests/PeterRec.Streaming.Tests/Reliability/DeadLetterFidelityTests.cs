@@ -34,8 +34,9 @@ public sealed class DeadLetterFidelityTests(RedisFixture redis) : IDisposable
 
     private static string? Header(ConsumeResult<byte[], byte[]> r, string name) => DeadLetters.Header(r.Message.Headers, name);
 
-    [Fact]
-    public async Task A_dead_letter_keeps_a_non_utf8_key_a_null_value_and_the_producers_headers_byte_for_byte()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task A_dead_letter_keeps_a_non_utf8_key_a_null_value_and_the_producers_headers_byte_for_byte(string protocol)
     {
         byte[] badKey = [0xFF, 0xFE, 0x41, 0xC3];
         var headers = new Headers { { "trace-id", [1, 2, 3, 0xFF] }, { "dup", "a"u8.ToArray() }, { "dup", "b"u8.ToArray() }, { "empty", [] } };
@@ -44,7 +45,7 @@ public sealed class DeadLetterFidelityTests(RedisFixture redis) : IDisposable
             await raw.ProduceAsync(_kafka.Topics.Clicks, new Message<byte[], byte[]> { Key = badKey, Value = null!, Headers = headers });
             await raw.ProduceAsync(_kafka.Topics.Clicks, new Message<byte[], byte[]> { Key = null!, Value = "{not json"u8.ToArray() });
         }
-        await using var ingest = await IngestRun.StartAsync(_kafka.Bootstrap, redis.Configuration, _prefix);
+        await using var ingest = await IngestRun.StartAsync(_kafka.Bootstrap, redis.Configuration, _prefix, protocol: protocol);
         await ingest.WaitForProcessedAsync(2);
 
         var dead = ReadRaw(_kafka.Topics.DeadLetter, 2, TimeSpan.FromSeconds(15)).OrderBy(d => long.Parse(Header(d, DeadLetterHeaders.Offset)!)).ToList();
@@ -88,7 +89,7 @@ public sealed class DeadLetterFidelityTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

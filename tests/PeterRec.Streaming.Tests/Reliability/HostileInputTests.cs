@@ -25,8 +25,9 @@ public sealed class HostileInputTests(RedisFixture redis) : IDisposable
     private async Task<long> ProduceAsync(string topic, string key, byte[] value) =>
         (await _kafka.Producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value })).Offset.Value;
 
-    [Fact]
-    public async Task Poison_records_on_every_topic_are_dead_lettered_with_their_reason_counted_and_good_records_still_flow()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public async Task Poison_records_on_every_topic_are_dead_lettered_with_their_reason_counted_and_good_records_still_flow(string protocol)
     {
         var counted = new ConcurrentDictionary<string, long>();
         using var listener = new MeterListener();
@@ -61,11 +62,11 @@ public sealed class HostileInputTests(RedisFixture redis) : IDisposable
         await Bad(topics.Clicks, "x", U("""{"user":"x","item":"i","ts":1700000000}"""), "ts_out_of_range");           // seconds
         await Bad(topics.Clicks, "x", U($$"""{"user":"x","item":"i","ts":{{now + 10L * 86_400_000}}}"""), "ts_out_of_range"); // 10 days ahead
 
-        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix), _backbone.Dir, ["rec"], pollMs: 200);
-        var trainerConfig = Base(_kafka.Bootstrap, redis.Configuration, _prefix);
+        var serving = await StartServingAsync(Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol), _backbone.Dir, ["rec"], pollMs: 200);
+        var trainerConfig = Base(_kafka.Bootstrap, redis.Configuration, _prefix, protocol);
         trainerConfig["Trainer:PublishEverySteps"] = "1";
         var trainer = await StartTrainerAsync(trainerConfig, _backbone.Dir, _checkpoints);
-        await using var ingest = await IngestRun.StartAsync(_kafka.Bootstrap, redis.Configuration, _prefix, windowSize: 10);
+        await using var ingest = await IngestRun.StartAsync(_kafka.Bootstrap, redis.Configuration, _prefix, windowSize: 10, protocol: protocol);
         try
         {
             await ingest.WaitForProcessedAsync(15 + 3 + 10);
@@ -113,8 +114,8 @@ public sealed class HostileInputTests(RedisFixture redis) : IDisposable
         }
         finally
         {
-            await trainer.StopAsync();
-            await serving.StopAsync();
+            await trainer.StopAndDisposeAsync();
+            await serving.StopAndDisposeAsync();
         }
     }
 

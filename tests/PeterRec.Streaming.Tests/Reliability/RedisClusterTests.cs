@@ -79,8 +79,8 @@ public sealed class RedisClusterTests(RedisClusterFixture redis) : IDisposable
         }
         finally
         {
-            await serving.StopAsync();
-            await trainer.StopAsync();
+            await serving.StopAndDisposeAsync();
+            await trainer.StopAndDisposeAsync();
         }
     }
 

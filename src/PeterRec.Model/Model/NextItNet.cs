@@ -44,11 +44,11 @@ public sealed class NextItNet : nn.Module<Tensor, Tensor>
     public Tensor Encode(Tensor embedded, Tensor? mask = null) // [batch, seq, channels], [batch, seq] -> [batch, seq, channels]
     {
         using var scope = NewDisposeScope();
-        var h = embedded;                                  // [batch, seq, channels]: the blocks work channels-last
-        var m = mask?.unsqueeze(2).to(h.dtype);            // [batch, seq, 1]
+        var h = embedded.transpose(1, 2);                  // [batch, channels, seq]
+        var m = mask?.unsqueeze(1).to(h.dtype);            // [batch, 1, seq]
         if (m is not null) h = h * m;
         foreach (var block in blocks) h = block.Forward(h, m);
-        return h.contiguous().MoveToOuterDisposeScope();
+        return h.transpose(1, 2).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -68,11 +68,11 @@ public sealed class NextItNet : nn.Module<Tensor, Tensor>
         Tensor Index(long[] a) => tensor(a, device: dev);
         var kept = mask.narrow(1, trim, length);
         // No padding left (full windows, as in most training batches): the mask multiplies would be identities.
-        Tensor? m = kept.all().item<bool>() ? null : kept.unsqueeze(2).to(embedded.dtype); // [batch, length, 1]
-        var h = embedded.narrow(1, trim, length);                                      // [batch, length, channels]
+        Tensor? m = kept.all().item<bool>() ? null : kept.unsqueeze(1).to(embedded.dtype); // [batch, 1, length]
+        var h = embedded.narrow(1, trim, length).transpose(1, 2);                      // [batch, channels, length]
         var bottom = plan.Blocks[0].Input;
-        if (!plan.IsAll(bottom)) h = h.index_select(1, Index(bottom));
-        if (m is not null) h = h * (plan.IsAll(bottom) ? m : m.index_select(1, Index(bottom)));
+        if (!plan.IsAll(bottom)) h = h.index_select(2, Index(bottom));
+        if (m is not null) h = h * (plan.IsAll(bottom) ? m : m.index_select(2, Index(bottom)));
         for (int b = 0; b < blocks.Count; b++)
         {
             var (input, middle, output) = plan.Blocks[b];
@@ -84,11 +84,11 @@ public sealed class NextItNet : nn.Module<Tensor, Tensor>
                 plan.IsAll(output) ? null : Index(PositionPlan.TapIndex(middle, output, g2)),
                 output.Length == middle.Length ? null : Index(PositionPlan.IndexOf(middle, output)),
                 output.Length == input.Length ? null : Index(PositionPlan.IndexOf(input, output)),
-                m is null || plan.IsAll(middle) ? m : m.index_select(1, Index(middle)),
-                m is null || plan.IsAll(output) ? m : m.index_select(1, Index(output))));
+                m is null || plan.IsAll(middle) ? m : m.index_select(2, Index(middle)),
+                m is null || plan.IsAll(output) ? m : m.index_select(2, Index(output))));
         }
         // The top block's output positions are the wanted ones, ascending.
-        return h.MoveToOuterDisposeScope();
+        return h.transpose(1, 2).MoveToOuterDisposeScope();
     }
 
     private readonly Dictionary<(int Length, string Wanted), PositionPlan> plans = [];

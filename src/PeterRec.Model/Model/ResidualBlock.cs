@@ -8,12 +8,11 @@ namespace PeterRec.Model.Model;
 /// NextItNet residual block (NextItNet §3.3, PeterRec Fig. 3):
 /// <c>out = x + ReLU(LN2(conv_2d(ReLU(LN1(conv_d(x))))))</c>, LayerNorm over channels (eps 1e-8).
 /// Optional model patches after each conv (serial) or beside it (parallel), PeterRec §3.3.
-/// Activations are channels-last, <c>[batch, seq, channels]</c>: LayerNorm normalises the last dimension as is.
 /// </summary>
 /// <summary>
 /// Index tensors that run one block on a subset of positions (see <see cref="PositionPlan"/>): conv taps
 /// (<see cref="DilatedConv1d.ForwardAt"/>), where a stage's output positions sit among its input positions,
-/// and the padding mask at the middle and output positions ([batch, n, 1]). Null: every position.
+/// and the padding mask at the middle and output positions ([batch, 1, n]). Null: every position.
 /// </summary>
 public sealed record BlockGather(Tensor? Tap1, Tensor? MiddleInInput, Tensor? Tap2, Tensor? OutputInMiddle,
     Tensor? OutputInInput, Tensor? MaskMiddle, Tensor? MaskOutput);
@@ -41,20 +40,20 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => Forward(x, null); // [batch, seq, channels] -> [batch, seq, channels]
+    public override Tensor forward(Tensor x) => Forward(x, null); // [batch, channels, seq] -> [batch, channels, seq]
 
     /// <summary>
-    /// With a padding mask ([batch, seq, 1], 1 = real position) padding positions are zeroed after
+    /// With a padding mask ([batch, 1, seq], 1 = real position) padding positions are zeroed after
     /// each conv stage, so later positions see exactly the zeros causal padding would give them.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor? mask) // [batch, seq, channels] -> [batch, seq, channels]
+    public Tensor Forward(Tensor x, Tensor? mask) // [batch, channels, seq] -> [batch, channels, seq]
     {
         using var scope = NewDisposeScope();
-        var h = Patched(conv1, patch1, x);                  // [batch, seq, channels]
-        h = nn.functional.relu(ln1.forward(h));
+        var h = Patched(conv1, patch1, x);                  // [batch, channels, seq]
+        h = nn.functional.relu(ChannelNorm(ln1, h));
         if (mask is not null) h = h * mask;
         h = Patched(conv2, patch2, h);
-        h = nn.functional.relu(ln2.forward(h));
+        h = nn.functional.relu(ChannelNorm(ln2, h));
         var output = x + h;
         if (mask is not null) output = output * mask;
         return output.MoveToOuterDisposeScope();
@@ -66,14 +65,14 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     /// <see cref="Forward"/> on a subset of positions (<see cref="PositionPlan"/>): x holds the block's input
     /// positions, the result its output positions; a null gather means "every position" (the dense path).
     /// </summary>
-    public Tensor ForwardAt(Tensor x, BlockGather g) // [batch, |input|, channels] -> [batch, |output|, channels]
+    public Tensor ForwardAt(Tensor x, BlockGather g) // [batch, channels, |input|] -> [batch, channels, |output|]
     {
         using var scope = NewDisposeScope();
-        var h = PatchedAt(conv1, patch1, x, g.Tap1, g.MiddleInInput);                 // [batch, |middle|, channels]
-        h = nn.functional.relu(ln1.forward(h));
+        var h = PatchedAt(conv1, patch1, x, g.Tap1, g.MiddleInInput);                 // [batch, channels, |middle|]
+        h = nn.functional.relu(ChannelNorm(ln1, h));
         if (g.MaskMiddle is not null) h = h * g.MaskMiddle;
-        h = PatchedAt(conv2, patch2, h, g.Tap2, g.OutputInMiddle);                    // [batch, |output|, channels]
-        h = nn.functional.relu(ln2.forward(h));
+        h = PatchedAt(conv2, patch2, h, g.Tap2, g.OutputInMiddle);                    // [batch, channels, |output|]
+        h = nn.functional.relu(ChannelNorm(ln2, h));
         var output = Select(x, g.OutputInInput) + h;
         if (g.MaskOutput is not null) output = output * g.MaskOutput;
         return output.MoveToOuterDisposeScope();
@@ -85,12 +84,12 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         return insertion switch
         {
             PatchInsertion.Serial => patch!.forward(c),
-            PatchInsertion.Parallel => patch!.AddDelta(Select(x, self), c),
+            PatchInsertion.Parallel => c + patch!.Delta(Select(x, self)),
             _ => c,
         };
     }
 
-    private static Tensor Select(Tensor x, Tensor? positions) => positions is null ? x : x.index_select(1, positions);
+    private static Tensor Select(Tensor x, Tensor? positions) => positions is null ? x : x.index_select(2, positions);
 
     private Tensor Patched(DilatedConv1d conv, ModelPatch? patch, Tensor x)
     {
@@ -98,9 +97,11 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         return insertion switch
         {
             PatchInsertion.Serial => patch!.forward(c),
-            PatchInsertion.Parallel => patch!.AddDelta(x, c),
+            PatchInsertion.Parallel => c + patch!.Delta(x),
             _ => c,
         };
     }
 
+    // LayerNorm normalises the last dimension; convs keep channels second.
+    private static Tensor ChannelNorm(LayerNorm ln, Tensor x) => ln.forward(x.transpose(1, 2)).transpose(1, 2);
 }

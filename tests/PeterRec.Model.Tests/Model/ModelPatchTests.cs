@@ -26,7 +26,7 @@ public class ModelPatchTests
     {
         var (plain, patched) = PretrainedPair(insertion);
         using var _ = no_grad();
-        var x = randn(8, 30, 64);                                        // [batch, seq, channels]
+        var x = randn(8, 64, 30);                                        // [batch, channels, seq]
         var a = plain.forward(x);
         var b = patched.forward(x);
         var relative = ((b - a).norm() / a.norm()).item<float>();
@@ -42,7 +42,7 @@ public class ModelPatchTests
         using var _ = no_grad();
         foreach (var (name, p) in patched.named_parameters())
             if (name.Contains("patch")) p.add_(randn_like(p));
-        var x = randn(8, 30, 64);
+        var x = randn(8, 64, 30);
         var relative = ((patched.forward(x) - plain.forward(x)).norm() / plain.forward(x).norm()).item<float>();
         Assert.True(relative > 1e-1, $"relative change {relative}");
     }

@@ -66,9 +66,8 @@ public sealed record RunSummary(
     public static IReadOnlyList<StageLatency> Stages(IReadOnlyList<string> names, double[][] samplesMs) =>
         [.. names.Select((name, i) =>
         {
-            var sorted = samplesMs[i].Order().ToList();
-            return new StageLatency(name, Round(Percentiles.Of(sorted, 0.5)), Round(Percentiles.Of(sorted, 0.99)),
-                sorted.Count == 0 ? null : sorted[^1], sorted.Count);
+            var f = Freshness(samplesMs[i]);
+            return new StageLatency(name, f.P50, f.P99, f.Max, f.Samples);
         })];
 
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 1) : null;

@@ -87,7 +87,7 @@ public sealed class ChangedUserHandler(
         if (users.Count == 0) return;
         var sources = read.Select(w => backbone.EncodeSource(w.Select(e => e.Item))).ToList();
         metrics.WindowsRead(clock.Elapsed);
-        var readMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var readMs = batchStart + (long)clock.Elapsed.TotalMilliseconds;
         RecsTrace Trace(int i)
         {
             var (u, announcedMs) = newest[users[i]];
